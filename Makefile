@@ -1,0 +1,39 @@
+# Two commands on a fresh Debian 12 machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.dsr-installed
+SYSSTAMP := $(VENV)/.dsr-sysdeps
+
+.PHONY: demo test test-fast lab bench sysdeps venv clean-outputs
+
+demo: $(STAMP) $(SYSSTAMP)
+	$(BIN)/dsr batch --demo
+
+test: $(STAMP) $(SYSSTAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lab: $(STAMP) $(SYSSTAMP)
+	$(BIN)/jupyter lab notebooks/ceremony.ipynb
+
+bench: $(STAMP) $(SYSSTAMP)
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+venv: $(STAMP)
+sysdeps: $(SYSSTAMP)
+
+$(SYSSTAMP): scripts/sysdeps.sh | $(VENV)/bin/python
+	scripts/sysdeps.sh
+	touch $@
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || { scripts/sysdeps.sh && $(PYTHON) -m venv $(VENV); }
+
+$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,lab]"
+	touch $@

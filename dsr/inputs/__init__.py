@@ -1,0 +1,1 @@
+"""Inputs: spreadsheets and CSVs ▶ checked, normalised values; every problem collected."""

@@ -125,3 +125,23 @@ class Directory:
     items: tuple[Item, ...]
     conflicts: tuple[Conflict, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
+
+
+@dataclass(frozen=True)
+class DrawInputs:
+    """Everything one brigade's draw depends on besides the seed: what a commitment freezes.
+
+    Built by dsr.core.freeze from a Directory, the brigade's rules and the ledger history;
+    consumed by dsr.core.draw. Tuples are sorted by their stable keys so row order never matters.
+    """
+
+    detachment: str
+    brigade: str
+    units: tuple[Unit, ...]  # this brigade's units, sorted by key
+    inspectors: tuple[Inspector, ...]  # the eligible pool per rules.team.pool, sorted by cert_no
+    items: tuple[Item, ...]  # sorted by code
+    conflicts: tuple[Conflict, ...]
+    exclusions: tuple[Exclusion, ...]
+    history: tuple[HistoryEntry, ...]  # earlier draws of this year / last year (from the ledger)
+    rules: object  # dsr.core.rules.Rules (typed loosely here to keep this module leaf-level)
+    inspection_date: dt.date  # the date certificates, statuses, conflicts and exclusions are judged on

@@ -1,0 +1,190 @@
+"""Parsed rows ▶ Unit, Inspector, Item, Conflict, Exclusion, with the checks that span columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from dsr.core import model
+from dsr.inputs import normalize as nz
+from dsr.inputs import schema, uscc
+from dsr.inputs.headers import Layout
+from dsr.inputs.rows import DETACHMENT_UNIT, Context, Located, cells, complete
+
+KEY_UNIT = model.UNIT_CLASSES[0]  # 消防安全重点单位
+_LEGACY_HINT = "正确的统一社会信用代码；如确为校验位不符的合法历史代码，在「历史代码」列填“是”"
+_CODE_HINT = "18 位统一社会信用代码（不使用 I、O、S、V、Z），或 15 位工商注册号"
+
+
+def _header(layout: Layout, name: str) -> str:
+    hit = layout.positions.get(name)
+    if hit:
+        return hit[1]
+    return next(c.header for c in layout.sheet.columns if c.field == name)
+
+
+def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context) -> list[Located]:
+    """Every good row of one input as a located value; bad rows leave problems in ctx."""
+    make = _BUILDERS[kind]
+    out: list[Located] = []
+    for number, values in cells(rows, layout, ctx):
+        before = ctx.errors
+        if not complete(values):
+            continue
+        value = make(values, number, layout, ctx)
+        if value is not None and ctx.errors == before:
+            out.append(Located(value, ctx.file, ctx.sheet, number))
+    return out
+
+
+# ---------------------------------------------------------------- units
+
+
+def _unit(v: dict, number: int, layout: Layout, ctx: Context) -> model.Unit | None:
+    key = _unit_key(v["code"], v["legacy_code"], number, _header(layout, "code"), ctx)
+    brigade = _brigade(v["brigade"], number, _header(layout, "brigade"), ctx, allow_detachment=False)
+    _key_category(v, number, layout, ctx)
+    if key is None or brigade is None:
+        return None
+    credit_code, reg_no, legacy = key
+    return model.Unit(
+        key=credit_code or reg_no, name=v["name"], credit_code=credit_code, reg_no=reg_no,
+        legal_rep=v["legal_rep"], address=v["address"], reg_authority=v["reg_authority"], brigade=brigade,
+        unit_class=v["unit_class"], key_category=v["key_category"], crowded=v["crowded"],
+        public_gathering=v["public_gathering"], building_category=v["building_category"],
+        floor_area=v["floor_area"], scale=v["scale"], facilities=v["facilities"], industry=v["industry"],
+        risk=v["risk"], credit=v["credit"], status=v["status"], legacy_code=legacy,
+    )
+
+
+def _unit_key(code: str, legacy: bool, number: int, column: str, ctx: Context) -> tuple | None:
+    """(credit_code, reg_no, legacy_code) for a unit's code cell, or None after an error."""
+    if uscc.is_reg_no(code):
+        ctx.add(number, column, code, "仅有 15 位注册号，尚无统一社会信用代码", "如已换发营业执照，填 18 位统一社会信用代码",
+                severity="warning")
+        return None, code, False
+    problem = uscc.problem(code)
+    if problem is None:
+        _division(code, number, column, ctx)
+        if legacy:
+            ctx.add(number, column, code, "「历史代码」填了“是”，但该代码校验通过，无需标注", "留空", severity="warning")
+        return code, None, False
+    if problem.startswith("校验位错误") and legacy:
+        ctx.add(number, column, code, f"{problem}；已按「历史代码」接受", severity="warning")
+        _division(code, number, column, ctx)
+        return code, None, True
+    ctx.add(number, column, code, problem, _LEGACY_HINT if problem.startswith("校验位错误") else _CODE_HINT)
+    return None
+
+
+def _division(code: str, number: int, column: str, ctx: Context) -> None:
+    city = ctx.detachment.city_division
+    division = uscc.division(code)
+    if not division.startswith(city[:4]):
+        ctx.add(number, column, code, f"第 3–8 位登记机关行政区划码 {division} 不在本市（{city[:4]}xx）",
+                "核对代码；在外地登记的单位可保留", severity="warning")
+
+
+def _key_category(v: dict, number: int, layout: Layout, ctx: Context) -> None:
+    column = _header(layout, "key_category")
+    if v["key_category"] and v["unit_class"] != KEY_UNIT:
+        ctx.add(number, column, v["key_category"], f"单位类别为「{v['unit_class']}」，不应填写重点单位类别",
+                f"留空，或将单位类别改为「{KEY_UNIT}」")
+    elif v["unit_class"] == KEY_UNIT and not v["key_category"]:
+        ctx.add(number, column, None, "消防安全重点单位未填写重点单位类别", "公安部令第61号第十三条的类别之一",
+                severity="warning")
+
+
+def _brigade(text: str, number: int, column: str, ctx: Context, allow_detachment: bool) -> str | None:
+    det = ctx.detachment
+    if allow_detachment and text in (DETACHMENT_UNIT, det.name):
+        return DETACHMENT_UNIT
+    name = det.resolve_brigade(text)
+    if name is None:
+        valid = "、".join(det.brigade_names() + ((DETACHMENT_UNIT,) if allow_detachment else ()))
+        ctx.add(number, column, text, "不是本支队所属的大队", valid)
+    return name
+
+
+# ---------------------------------------------------------------- inspectors
+
+
+def _inspector(v: dict, number: int, layout: Layout, ctx: Context) -> model.Inspector | None:
+    brigade = _brigade(v["brigade"], number, _header(layout, "brigade"), ctx, allow_detachment=True)
+    years = _years(v["years"], v["enforcement_since"], number, layout, ctx)
+    if v["cert_expiry"] < ctx.on:
+        ctx.add(number, _header(layout, "cert_expiry"), v["cert_expiry"],
+                f"执法证已过期（参照日期 {ctx.on.isoformat()}），抽取时不会被选中", "有效期未届满的执法证", severity="warning")
+    if brigade is None or years is None:
+        return None
+    items = tuple(sorted({nz.code(p) for p in nz.split_multi(v["items"] or "")}))
+    return model.Inspector(
+        cert_no=v["cert_no"], name=v["name"], gender=v["gender"], brigade=brigade, post=v["post"],
+        title=v["title"], enforcement_since=v["enforcement_since"], years=years, cert_expiry=v["cert_expiry"],
+        status=v["status"], leader=v["leader"], expert=v["expert"], items=items,
+    )
+
+
+def _years(years: int | None, since: dt.date | None, number: int, layout: Layout, ctx: Context) -> int | None:
+    column = _header(layout, "years")
+    if since is not None:
+        if since > ctx.on:
+            ctx.add(number, _header(layout, "enforcement_since"), since, f"晚于参照日期 {ctx.on.isoformat()}",
+                    "不晚于参照日期的日期")
+            return None
+        derived = full_years(since, ctx.on)
+        if years is not None and abs(years - derived) > 1:
+            ctx.add(number, column, years, f"与执法工作起始日期推算的 {derived} 年不符，按起始日期计算",
+                    f"{derived}", severity="warning")
+        return derived
+    if years is None:
+        ctx.add(number, column, None, "与「执法工作起始日期」至少填一项", "整数，如 5")
+        return None
+    if years < 0:
+        ctx.add(number, column, years, "不能为负数", "不小于 0 的整数")
+        return None
+    return years
+
+
+def full_years(since: dt.date, on: dt.date) -> int:
+    """Whole years from `since` to `on` (a birthday-style count)."""
+    return on.year - since.year - ((on.month, on.day) < (since.month, since.day))
+
+
+# ---------------------------------------------------------------- items, conflicts, exclusions
+
+
+def _item(v: dict, number: int, layout: Layout, ctx: Context) -> model.Item:
+    return model.Item(code=v["code"], name=v["name"], basis=v["basis"], subject=v["subject"], target=v["target"],
+                      content=v["content"], method=v["method"], ratio_freq=v["ratio_freq"], category=v["category"])
+
+
+def _period(v: dict, number: int, layout: Layout, ctx: Context) -> bool:
+    start, end = v["valid_from"], v["valid_to"]
+    if start is not None and end is not None and start > end:
+        ctx.add(number, _header(layout, "valid_to"), end, f"早于开始日期 {start.isoformat()}", "不早于开始日期的日期")
+        return False
+    return True
+
+
+def _conflict(v: dict, number: int, layout: Layout, ctx: Context) -> model.Conflict | None:
+    if not _period(v, number, layout, ctx):
+        return None
+    return model.Conflict(cert_no=v["cert_no"], unit_key=v["unit_key"], kind=v["kind"], source=v["source"],
+                          valid_from=v["valid_from"], valid_to=v["valid_to"])
+
+
+def _exclusion(v: dict, number: int, layout: Layout, ctx: Context) -> model.Exclusion | None:
+    if not _period(v, number, layout, ctx):
+        return None
+    return model.Exclusion(unit_key=v["unit_key"], reason=v["reason"], valid_from=v["valid_from"],
+                           valid_to=v["valid_to"], note=v["note"])
+
+
+_BUILDERS = {
+    schema.UNITS.kind: _unit,
+    schema.INSPECTORS.kind: _inspector,
+    schema.ITEMS.kind: _item,
+    schema.CONFLICTS.kind: _conflict,
+    schema.EXCLUSIONS.kind: _exclusion,
+}

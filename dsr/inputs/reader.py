@@ -1,0 +1,303 @@
+"""read_inputs: files ▶ one checked Directory, or InputError with every problem of every file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsr.core import model
+from dsr.errors import InputError, Problem
+from dsr.inputs import schema
+from dsr.inputs.build import build
+from dsr.inputs.detachment import Detachment
+from dsr.inputs.headers import Layout, fold, guess_kind, match, misplaced_header, score
+from dsr.inputs.normalize import cell_text
+from dsr.inputs.rows import Context, Located
+from dsr.inputs.sources import (RawTable, formula_cells, open_workbook, read_csv, read_sheet,
+                                sha256_file, sheet_part)
+
+_TITLES = {fold(s.title): s for s in schema.SHEETS.values()}
+_MAY_BE_EMPTY = (schema.CONFLICTS.kind, schema.EXCLUSIONS.kind)
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file read: its name, which input it holds, SHA-256 of its raw bytes, sheet, data rows."""
+
+    name: str
+    kind: str
+    sha256: str
+    sheet: str | None
+    rows: int
+    encoding: str | None = None  # CSV only: the encoding detected
+
+
+@dataclass(frozen=True)
+class OneInput:
+    """What one file yielded: located values and every problem found in it."""
+
+    kind: str | None
+    values: tuple[Located, ...]
+    source: SourceFile | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class CheckedInputs:
+    """The normalised directory, the warnings that did not stop it, and the files it came from."""
+
+    directory: model.Directory
+    warnings: tuple[Problem, ...]
+    sources: tuple[SourceFile, ...]
+
+    def summary(self) -> str:
+        """A Chinese summary per input: files, rows, and counts per brigade and class."""
+        return summarize(self)
+
+
+# ---------------------------------------------------------------- one file
+
+
+def read_one(path: Path | str, detachment: Detachment, on: dt.date) -> OneInput:
+    """Read and check one file; problems are returned, not raised."""
+    path = Path(path)
+    if not path.is_file():
+        return OneInput(None, (), None, (Problem(path.name, "文件不存在", expected="已有的 .xlsx 或 .csv 文件"),))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = read_csv(path)
+        sheet = _csv_kind(path, table)
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        table, sheet = _open_xlsx(path)
+    else:
+        return OneInput(None, (), None, (Problem(path.name, f"不支持的文件类型「{path.suffix}」", expected=".xlsx 或 .csv"),))
+    if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
+        return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
+    return _read_table(path, table, sheet, detachment, on)
+
+
+def _open_xlsx(path: Path) -> tuple[RawTable, schema.Sheet | None]:
+    book, problems = open_workbook(path)
+    if book is None:
+        return RawTable(path.name, None, "", None, [], problems=problems), None
+    names = list(book.sheet_names)
+    titled = [n for n in names if fold(n) in _TITLES]
+    if len(titled) != 1:
+        return RawTable(path.name, None, "", None, [], problems=[_sheet_problem(path, book, names, titled)]), None
+    name = titled[0]
+    table = read_sheet(path, book, name)
+    table.sha256 = sha256_file(path)
+    part = sheet_part(path, name)
+    table.formulas = formula_cells(path, part) if part else []
+    return table, _TITLES[fold(name)]
+
+
+def _sheet_problem(path: Path, book, names: list[str], titled: list[str]) -> Problem:
+    have = "、".join(names) or "（无）"
+    if titled:
+        return Problem(path.name, f"一个文件只能放一种输入，本文件有 {len(titled)} 张：{'、'.join(titled)}",
+                       expected="每种输入各存一个文件")
+    hint = ""
+    if names:
+        first = book.get_sheet_by_name(names[0])
+        rows = list(itertools.islice(first.iter_rows(), 1)) if first.height else []
+        guess = guess_kind(rows[0]) if rows else None
+        hint = f"；工作表「{names[0]}」的表头像是「{guess.title}」，请把工作表改名为「{guess.title}」" if guess else ""
+    return Problem(path.name, f"工作簿中没有可识别的工作表（现有工作表：{have}）{hint}",
+                   expected="名为 " + "、".join(s.title for s in schema.SHEETS.values()) + " 之一的工作表")
+
+
+def _csv_kind(path: Path, table: RawTable) -> schema.Sheet | None:
+    by_name = _TITLES.get(fold(path.stem))
+    if by_name or table.problems:
+        return by_name
+    first = table.rows[0] if table.rows else []
+    guess = guess_kind(first)
+    if guess is None:
+        table.problems.append(Problem(path.name, "无法判断这是哪一种输入：文件名和第 1 行表头都对不上",
+                                      row=1, expected="文件名或表头为 " + "、".join(s.title for s in schema.SHEETS.values())))
+    return guess
+
+
+def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: Detachment, on: dt.date) -> OneInput:
+    where = {"file": path.name, "sheet": table.sheet}
+    problems = list(table.problems)
+    rows = iter(table.rows)
+    head = list(itertools.islice(rows, 1))
+    header = head[0] if head else []
+    if not any(cell_text(c) for c in header):
+        problems += _no_header(sheet, header, rows, where)
+        return OneInput(sheet.kind, (), None, tuple(problems))
+    if score(sheet, header) == 0:
+        problems.append(Problem(**where, row=1, message="第 1 行不是本表的表头",
+                                expected="第 1 行为列名：" + "、".join(c.header for c in sheet.columns)))
+        return OneInput(sheet.kind, (), None, tuple(problems))
+    layout, found = match(sheet, header, where)
+    problems += found
+    problems += _formula_problems(table, layout, where)
+    if any(p.severity == "error" for p in found):
+        return OneInput(sheet.kind, (), None, tuple(problems))
+    ctx = Context(path.name, table.sheet, detachment, on)
+    values = build(sheet.kind, rows, layout, ctx)
+    problems += ctx.problems
+    if not values and not ctx.errors and sheet.kind not in _MAY_BE_EMPTY:
+        problems.append(Problem(**where, row=2, message="只有表头，没有数据行", expected="从第 2 行起每行一条记录"))
+    source = SourceFile(path.name, sheet.kind, table.sha256, table.sheet, len(values), table.encoding)
+    return OneInput(sheet.kind, tuple(values), source, tuple(problems))
+
+
+def _no_header(sheet: schema.Sheet, header: list, rows: Iterable[list], where: dict) -> list[Problem]:
+    """Row 1 is blank: either the sheet is empty or the header sits lower down."""
+    peek = [header, *itertools.islice(rows, 20)]
+    if not any(cell_text(c) for row in peek for c in row):
+        return [Problem(**where, message="工作表为空", expected="第 1 行为列名，第 2 行起为数据")]
+    lower = misplaced_header(sheet, peek)
+    if lower:
+        return [Problem(**where, row=lower, message=f"表头在第 {lower} 行，应在第 1 行",
+                        expected="删除表头上方的行，使列名位于第 1 行")]
+    return [Problem(**where, row=1, message="第 1 行为空，没有表头",
+                    expected="第 1 行为列名：" + "、".join(c.header for c in sheet.columns))]
+
+
+def _formula_problems(table: RawTable, layout: Layout, where: dict) -> list[Problem]:
+    out = []
+    for ref in table.formulas:
+        m = _REF.match(ref)
+        if not m:
+            out.append(Problem(**where, message="含有公式", expected="复制后“选择性粘贴 → 数值”"))
+            continue
+        letters, row = m.groups()
+        index = _column_index(letters)
+        column = layout.header_of(index) or f"{letters} 列"
+        out.append(Problem(**where, row=int(row), column=column, message=f"单元格 {ref} 是公式，需要的是数值",
+                           expected="复制后“选择性粘贴 → 数值”"))
+    return out
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+# ---------------------------------------------------------------- all files
+
+
+def read_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.date) -> CheckedInputs:
+    """Read, check and join all files; raise InputError with every problem if any is an error."""
+    results = [read_one(p, detachment, on) for p in paths]
+    problems = [p for r in results for p in r.problems]
+    by_kind: dict[str, list[Located]] = {k: [] for k in schema.SHEETS}
+    for r in results:
+        if r.kind:
+            by_kind[r.kind].extend(r.values)
+    present = {r.kind for r in results if r.kind and r.source}
+    problems += cross_check(by_kind, present)
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    directory = model.Directory(
+        units=_sorted(by_kind["units"], lambda u: u.key),
+        inspectors=_sorted(by_kind["inspectors"], lambda i: i.cert_no),
+        items=_sorted(by_kind["items"], lambda i: i.code),
+        conflicts=_sorted(by_kind["conflicts"], lambda c: (c.cert_no, c.unit_key, str(c.valid_from))),
+        exclusions=_sorted(by_kind["exclusions"], lambda e: (e.unit_key, str(e.valid_from))),
+    )
+    return CheckedInputs(directory, tuple(problems), tuple(r.source for r in results if r.source))
+
+
+def _sorted(located: list[Located], key) -> tuple:
+    # Row order must never matter downstream.
+    return tuple(sorted((x.value for x in located), key=key))
+
+
+def cross_check(by_kind: dict[str, list[Located]], present: set[str]) -> list[Problem]:
+    """Duplicate keys across all files of an input, and references between inputs of this run."""
+    problems = _duplicates(by_kind["units"], lambda u: u.key, "代码重复")
+    problems += _duplicates(by_kind["inspectors"], lambda i: i.cert_no, "执法证号重复")
+    problems += _duplicates(by_kind["items"], lambda i: i.code, "事项编码重复")
+    units = {x.value.key for x in by_kind["units"]}
+    certs = {x.value.cert_no for x in by_kind["inspectors"]}
+    codes = {x.value.code for x in by_kind["items"]}
+    for x in by_kind["conflicts"]:
+        if "inspectors" in present and x.value.cert_no not in certs:
+            problems.append(_at(x, "执法证号", x.value.cert_no, "执法检查人员名录库中没有此执法证号"))
+        if "units" in present and x.value.unit_key not in units:
+            problems.append(_at(x, schema.CONFLICTS.columns[2].header, x.value.unit_key, "检查对象名录库中没有此单位"))
+    for x in by_kind["exclusions"]:
+        if "units" in present and x.value.unit_key not in units:
+            problems.append(_at(x, schema.EXCLUSIONS.columns[0].header, x.value.unit_key, "检查对象名录库中没有此单位"))
+    if "items" in present:
+        for x in by_kind["inspectors"]:
+            unknown = [c for c in x.value.items if c not in codes]
+            if unknown:
+                problems.append(_at(x, "可执法事项", "、".join(unknown), "随机抽查事项清单中没有这些事项编码",
+                                    "、".join(sorted(codes))))
+    return problems
+
+
+def _at(x: Located, column: str, value: str, message: str, expected: str | None = None) -> Problem:
+    return Problem(x.file, message, x.sheet, x.row, column, value, expected)
+
+
+def _duplicates(located: list[Located], key, message: str) -> list[Problem]:
+    first: dict[str, Located] = {}
+    problems = []
+    for x in located:
+        k = key(x.value)
+        seen = first.setdefault(k, x)
+        if seen is x:
+            continue
+        where = f"第 {seen.row} 行" if seen.file == x.file else f"文件 {seen.file} 第 {seen.row} 行"
+        column = _key_header(x)
+        problems.append(Problem(x.file, f"{message}：与{where}相同", x.sheet, x.row, column, k, "每条记录的代码唯一"))
+    return problems
+
+
+def _key_header(x: Located) -> str:
+    if isinstance(x.value, model.Unit):
+        return schema.UNITS.columns[1].header
+    if isinstance(x.value, model.Inspector):
+        return "执法证号"
+    return "事项编码"
+
+
+# ---------------------------------------------------------------- summary
+
+
+def summarize(checked: CheckedInputs) -> str:
+    """The text `dsr check` prints on success."""
+    d = checked.directory
+    lines = [f"检查通过：{len(checked.sources)} 个文件，{len(checked.warnings)} 处警告"]
+    for s in checked.sources:
+        where = f"工作表「{s.sheet}」" if s.sheet else f"编码 {s.encoding}"
+        lines.append(f"  {s.name}（{schema.SHEETS[s.kind].title}，{where}）：{s.rows} 行，sha256 {s.sha256[:16]}…")
+    if d.units:
+        lines.append(f"检查对象名录库：{len(d.units)} 个单位")
+        lines.append("  按管辖单位：" + _counts(u.brigade for u in d.units))
+        lines.append("  按单位类别：" + _counts(u.unit_class for u in d.units))
+        legacy = sum(u.legacy_code for u in d.units)
+        reg_only = sum(u.credit_code is None for u in d.units)
+        lines.append(f"  仅有注册号 {reg_only} 个，按历史代码接受 {legacy} 个")
+    if d.inspectors:
+        lines.append(f"执法检查人员名录库：{len(d.inspectors)} 人")
+        lines.append("  按单位：" + _counts(i.brigade for i in d.inspectors))
+        lines.append("  按状态：" + _counts(i.status for i in d.inspectors))
+    if d.items:
+        lines.append(f"随机抽查事项清单：{len(d.items)} 项；" + _counts(i.category for i in d.items))
+    if d.conflicts or "conflicts" in {s.kind for s in checked.sources}:
+        lines.append(f"利害关系登记：{len(d.conflicts)} 条")
+    if d.exclusions or "exclusions" in {s.kind for s in checked.sources}:
+        lines.append(f"不列入随机抽查名单：{len(d.exclusions)} 条")
+    return "\n".join(lines)
+
+
+def _counts(values: Iterable[str]) -> str:
+    counts = Counter(values)
+    return "、".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,155 @@
+"""Rows of one input ▶ frozen values of dsr.core.model, each bad cell reported with row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dsr.core import model
+from dsr.errors import Problem
+from dsr.inputs import normalize as nz
+from dsr.inputs import schema, uscc
+from dsr.inputs.detachment import Detachment
+from dsr.inputs.headers import Layout
+
+DETACHMENT_UNIT = "支队"
+_UNIT_KEY_FIELDS = ("code", "unit_key")  # credit codes: spaces and hyphens inside are dropped
+_EXACT_DIGITS = 15  # a double holds at most 15 significant digits exactly
+
+
+@dataclass(frozen=True)
+class Located:
+    """A value and where it came from, for messages about duplicates and references."""
+
+    value: object
+    file: str
+    sheet: str | None
+    row: int
+
+
+@dataclass
+class Context:
+    """What one file's rows are read against, and where its problems are collected."""
+
+    file: str
+    sheet: str | None
+    detachment: Detachment
+    on: dt.date
+    problems: list[Problem] = field(default_factory=list)
+    errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
+
+    def add(self, row: int, column: str | None, value: object, message: str, expected: str | None = None,
+            severity: str = "error") -> None:
+        """Record one problem of this file."""
+        shown = None if value is None else nz.cell_text(value)
+        self.errors += severity == "error"
+        self.problems.append(Problem(self.file, message, self.sheet, row, column, shown, expected, severity))
+
+
+_MISSING = object()
+
+
+def _parser(col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
+    """A function raw cell ▶ (value, message, expected); message None when the cell is fine."""
+    if col.kind == schema.CODE:
+        drop = col.field in _UNIT_KEY_FIELDS
+        return lambda raw: _code(raw, drop)
+    if col.kind == schema.ENUM:
+        return lambda raw: _enum(raw, col.choices)
+    if col.kind == schema.BOOL:
+        return lambda raw: _typed(nz.parse_bool(raw), bool, "是 或 否（也接受 Y/N、√/×）")
+    if col.kind == schema.DATE:
+        return lambda raw: _typed(nz.parse_date(raw), dt.date, nz.DATE_EXPECTED)
+    if col.kind == schema.INT:
+        return lambda raw: _typed(nz.parse_int(raw), int, "整数，如 5")
+    if col.kind == schema.DECIMAL:
+        return lambda raw: _decimal(raw)
+    if col.kind == schema.MULTI:
+        return lambda raw: _multi(raw, col.choices)
+    return lambda raw: (nz.cell_text(raw), None, None)
+
+
+def _typed(result: object, kind: type, expected: str) -> tuple[object, str | None, str | None]:
+    if isinstance(result, str):  # the parsers return a reason instead of a value
+        return None, result, expected
+    return result, None, None
+
+
+def _decimal(raw: object) -> tuple[object, str | None, str | None]:
+    return _typed(nz.parse_decimal(raw), Decimal, "不小于 0 的数字，如 1200 或 1200.5（不带单位）")
+
+
+def _code(raw: object, drop_hyphens: bool) -> tuple[object, str | None, str | None]:
+    if isinstance(raw, float) and len(str(int(abs(raw)))) > _EXACT_DIGITS:
+        return None, "代码被存成了数字，超过 15 位的部分已丢失", "将该列设为“文本”格式后重新输入代码"
+    return nz.code(nz.cell_text(raw), drop_hyphens), None, None
+
+
+def _enum(raw: object, choices: tuple[str, ...]) -> tuple[object, str | None, str | None]:
+    hit = nz.parse_enum(raw, choices)
+    if hit is not None:
+        return hit, None, None
+    near = difflib.get_close_matches(nz.cell_text(raw), choices, n=1, cutoff=0.5)
+    hint = f"；是否应为「{near[0]}」？" if near else ""
+    return None, f"不是可选值{hint}", "、".join(choices)
+
+
+def _multi(raw: object, choices: tuple[str, ...]) -> tuple[object, str | None, str | None]:
+    parts = nz.split_multi(nz.cell_text(raw))
+    bad = [p for p in parts if nz.parse_enum(p, choices) is None]
+    if bad:
+        return None, f"含有不可选的值「{'、'.join(bad)}」", "、".join(choices) + "（多项用顿号分隔）"
+    return tuple(sorted({nz.parse_enum(p, choices) for p in parts})), None, None
+
+
+def _empty(col: schema.Column) -> object:
+    if col.kind == schema.BOOL:
+        return False
+    if col.kind == schema.MULTI:
+        return ()
+    return None
+
+
+def cells(rows: Iterable[list], layout: Layout, ctx: Context) -> Iterable[tuple[int, dict]]:
+    """(Excel row, field ▶ parsed value) for every non-blank data row; bad cells become problems."""
+    plan = [(col, layout.positions[col.field], _parser(col)) for col in layout.sheet.columns
+            if col.field in layout.positions]
+    for number, row in enumerate(rows, 2):
+        if not any(c not in ("", None) and not (isinstance(c, str) and not c.strip()) for c in row):
+            continue
+        values: dict = {}
+        for col, (index, header), parse in plan:
+            raw = row[index] if index < len(row) else ""
+            values[col.field] = _cell(col, header, raw, parse, number, ctx)
+        for col in layout.sheet.columns:
+            if col.field not in layout.positions:
+                values[col.field] = _empty(col)
+        yield number, values
+
+
+def _cell(col, header, raw, parse, number, ctx) -> object:
+    if isinstance(raw, str):
+        raw = nz.clean(raw)
+        if raw.startswith("="):
+            ctx.add(number, header, raw, "以“=”开头，会被当作公式", "纯文本或数值，不要以 = 开头")
+            return _MISSING
+    if raw == "" or raw is None:
+        if col.nonempty:
+            ctx.add(number, header, None, "必填，不能为空", col.hint or None)
+            return _MISSING
+        if col.warn_empty:
+            ctx.add(number, header, None, "未填写", col.hint or None, severity="warning")
+        return _empty(col)
+    value, message, expected = parse(raw)
+    if message:
+        ctx.add(number, header, raw, message, expected)
+        return _MISSING
+    return value
+
+
+def complete(values: dict) -> bool:
+    """True if every cell of the row parsed (no problem was recorded for it)."""
+    return all(v is not _MISSING for v in values.values())

@@ -1,0 +1,206 @@
+"""Raw tables out of .xlsx and .csv files: sheet choice, encoding detection, formula and merge scans."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import python_calamine
+
+from dsr.errors import Problem
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# A formula element <f>, <f ...> or <f/> (with any namespace prefix); <formula1> etc. do not match.
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_CELL_OR_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c\s[^>]*?\br=\"([A-Z]+[0-9]+)\"|f[\s/>])")
+_CHUNK = 1 << 20
+_MAX_FORMULAS = 50  # enough to show the clerk the pattern without flooding the report
+
+
+@dataclass
+class RawTable:
+    """One sheet (or CSV) as read: header cells of row 1 and an iterator of (Excel row, cells)."""
+
+    file: str
+    sheet: str | None
+    sha256: str
+    encoding: str | None
+    rows: list | Iterator  # list of cell lists; row 1 is the header row
+    problems: list[Problem] = field(default_factory=list)
+    formulas: list[str] = field(default_factory=list)  # references of formula cells (xlsx only)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of the raw bytes of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 0-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def open_workbook(path: Path) -> tuple[python_calamine.CalamineWorkbook | None, list[Problem]]:
+    """The workbook, or a problem saying why it cannot be opened as .xlsx."""
+    name = path.name
+    if path.suffix.lower() == ".xls":
+        return None, [Problem(name, "不支持旧版 .xls 格式", expected="在 Excel 中“另存为”.xlsx 工作簿")]
+    if not zipfile.is_zipfile(path):
+        return None, [Problem(name, "不是有效的 .xlsx 文件（无法按 xlsx 打开）", expected=".xlsx 工作簿或 .csv 文件")]
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path)), []
+    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        return None, [Problem(name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")]
+
+
+def sheet_part(path: Path, sheet: str) -> str | None:
+    """The zip member holding the XML of the named sheet (via workbook.xml and its relationships)."""
+    with zipfile.ZipFile(path) as zf:
+        try:
+            book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        except (KeyError, ElementTree.ParseError):
+            return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")}
+    for node in book.iter(f"{_NS_MAIN}sheet"):
+        if node.get("name") == sheet:
+            target = targets.get(node.get(f"{_NS_REL}id"), "")
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def formula_cells(path: Path, part: str) -> list[str]:
+    """References (e.g. D3) of cells holding a formula, streamed out of the sheet XML."""
+    found: list[str] = []
+    with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
+        tail = b""
+        while True:
+            chunk = fh.read(_CHUNK)
+            body, tail = _split(tail + chunk, final=not chunk)
+            if _FORMULA.search(body):  # rare: only then walk the cells of this chunk
+                found.extend(_formulas_in(body))
+            if not chunk or len(found) >= _MAX_FORMULAS:
+                return found[:_MAX_FORMULAS]
+
+
+def _split(buf: bytes, final: bool) -> tuple[bytes, bytes]:
+    """Cut before the last cell start, so that every cell lies whole in one piece."""
+    if final:
+        return buf, b""
+    cut = buf.rfind(b"<c ")
+    if cut < 0:
+        cut = buf.rfind(b"<")
+    return (buf[:cut], buf[cut:]) if cut >= 0 else (buf, b"")
+
+
+def _formulas_in(body: bytes) -> list[str]:
+    current, found = "", []
+    for m in _CELL_OR_FORMULA.finditer(body):
+        if m.group(1):
+            current = m.group(1).decode()
+        else:
+            found.append(current)
+    return found
+
+
+def read_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str) -> RawTable:
+    """Rows of one sheet from Excel row 1, with merged ranges and formulas reported as problems."""
+    table = RawTable(path.name, sheet, "", None, [])
+    data = book.get_sheet_by_name(sheet)
+    for (r1, c1), (r2, c2) in data.merged_cell_ranges or ():
+        ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+        what = "表头中有合并单元格" if r1 == 0 else "有合并单元格"
+        table.problems.append(Problem(path.name, f"{what} {ref}", sheet=sheet, row=r1 + 1,
+                                      expected="取消合并，每个单元格各填一个值"))
+    if data.height == 0 or data.width == 0:
+        return table
+    offset = data.start[1]  # iter_rows starts at row 1 but at the first used column
+    table.rows = _pad(data.iter_rows(), offset)
+    return table
+
+
+def _pad(rows: Iterator[list], offset: int) -> Iterator[list]:
+    if not offset:
+        return rows
+    blank = [""] * offset
+    return (blank + row for row in rows)
+
+
+# ---------------------------------------------------------------- csv
+
+
+def decode_csv(name: str, raw: bytes) -> tuple[str | None, str | None, Problem | None]:
+    """(text, encoding) of CSV bytes: UTF-8 (with or without BOM) or GB18030/GBK, else a problem."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return _decode(name, raw[3:], "UTF-8（带 BOM）", "utf-8")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, None, Problem(name, "文件是 UTF-16 编码（Excel 的“Unicode 文本”）",
+                                   expected="另存为“CSV UTF-8（逗号分隔）”")
+    try:
+        return raw.decode("utf-8"), "UTF-8", None
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if _mostly_utf8(raw):  # valid multi-byte UTF-8 elsewhere: a stray byte, not another encoding
+        return None, None, _bad_byte(name, raw, utf8_error, "UTF-8")
+    return _decode(name, raw, "GBK/GB18030", "gb18030")
+
+
+def _decode(name: str, raw: bytes, label: str, codec: str) -> tuple[str | None, str | None, Problem | None]:
+    try:
+        return raw.decode(codec), label, None
+    except UnicodeDecodeError as exc:
+        return None, None, _bad_byte(name, raw, exc, label)
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    return good > 4 * bad
+
+
+def _bad_byte(name: str, raw: bytes, exc: UnicodeDecodeError, label: str) -> Problem:
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    byte = raw[exc.start:exc.start + 1].hex().upper()
+    return Problem(name, f"文件编码无法识别：按 {label} 解码时，第 {line} 行第 {column} 个字节（0x{byte}）无效",
+                   row=line, expected="UTF-8 或 GBK/GB18030 编码的 CSV；请用 Excel “另存为”CSV UTF-8")
+
+
+def read_csv(path: Path) -> RawTable:
+    """All records of a CSV file as rows (Excel numbers records, not physical lines)."""
+    raw = path.read_bytes()
+    table = RawTable(path.name, None, hashlib.sha256(raw).hexdigest(), None, [])
+    text, encoding, problem = decode_csv(path.name, raw)
+    if problem:
+        table.problems.append(problem)
+        return table
+    table.encoding = encoding
+    try:
+        table.rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        table.problems.append(Problem(path.name, f"CSV 格式错误：{exc}", expected="逗号分隔、双引号转义的 CSV"))
+    return table

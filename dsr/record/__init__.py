@@ -1,0 +1,1 @@
+"""Record: draw result ▶ witnessed documents (HTML, PDF/A), signatures, and verification."""

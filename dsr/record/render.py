@@ -1,0 +1,72 @@
+"""Executed notebook ▶ deterministic, self-contained HTML (no scripts, nothing fetched)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+from dsr.errors import RecordError
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "witness"
+# Anything that would make a browser fetch or run something when the record is opened.
+_FORBIDDEN = re.compile(
+    rb"<script|<iframe|<object|<embed|<link\b|<meta[^>]*http-equiv|@import"
+    rb"|<[^>]*\s(?:src|href|xlink:href)\s*=\s*[\"']?(?:[a-z]+:)?//"
+    rb"|<[^>]*\son[a-z]+\s*=|url\(\s*[\"']?(?:[a-z]+:)?//",
+    re.IGNORECASE,
+)
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without the timestamps and run metadata papermill and nbclient add, so equal runs render equally."""
+    nb = copy.deepcopy(nb)
+    for key in ("papermill", "widgets", "execution"):
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        for key in ("papermill", "execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+        for output in cell.get("outputs", ()):
+            output.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES)])
+    exporter.exclude_anchor_links = True
+    exporter.language_code = "zh"
+    return exporter
+
+
+@lru_cache(maxsize=1)
+def record_css() -> str:
+    """The record's own stylesheet (screen and A4 print)."""
+    return (TEMPLATES / TEMPLATE_NAME / "witness.css").read_text(encoding="utf-8")
+
+
+def render_html(nb: nbformat.NotebookNode, title: str, created: str) -> bytes:
+    """Render an executed notebook to the record's HTML bytes; refuse output that would run or fetch anything."""
+    clean = strip_volatile(nb)
+    clean.metadata["title"] = title
+    resources = {"dsr_css": record_css(), "dsr_created": created, "metadata": {"name": title},
+                 "language_code": "zh-CN"}
+    body, _ = _exporter().from_notebook_node(clean, resources=resources)
+    data = body.encode("utf-8")
+    check_offline(data)
+    return data
+
+
+def check_offline(html: bytes) -> None:
+    """Raise RecordError if the HTML holds a script, an event handler or a reference to the network."""
+    found = _FORBIDDEN.search(html)
+    if found:
+        start = max(found.start() - 40, 0)
+        context = html[start:found.end() + 40].decode("utf-8", "replace")
+        raise RecordError(f"记录 HTML 含有脚本或外部引用，已拒绝生成：…{context}…")

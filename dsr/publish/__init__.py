@@ -1,0 +1,1 @@
+"""一公开: results entry and review, the public disclosure site, deadlines and the credit export."""

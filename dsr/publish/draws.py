@@ -1,0 +1,140 @@
+"""What publishing needs of one draw: drawn units, teams, seed, commitment — read from the draw result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+CLASS_WORDS = ("信用", "风险")  # a stratum named by these is split by a class that must stay internal
+
+
+@dataclass(frozen=True)
+class Member:
+    """One inspector of a team, as published: name and 执法证号 only."""
+
+    cert_no: str
+    name: str
+    leader: bool = False
+
+
+@dataclass(frozen=True)
+class DrawnUnit:
+    """One drawn unit with what may be published about it."""
+
+    key: str  # the ticket key: 统一社会信用代码, else 注册号
+    name: str
+    stratum: str
+    batch: str
+    ticket_hex: str
+    team: tuple[Member, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stratum: size, number drawn and, where it reveals no class, the cutoff ticket."""
+
+    name: str
+    population: int
+    drawn: int
+    cutoff_hex: str | None  # None: withheld, the stratum is split or selected by more than a cutoff
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """The ceremony commitment as announced: hash, time posted, entropy sources and values."""
+
+    hash_hex: str
+    posted_at: str
+    sources: tuple[str, ...]
+    entropy: tuple[tuple[str, str], ...]  # (source, value) as revealed at the ceremony
+    canonical_entropy: str
+    notice_href: str | None = None  # relative link to the published commitment notice
+
+
+@dataclass(frozen=True)
+class DrawView:
+    """One brigade's draw as the publishing stage sees it."""
+
+    draw_id: str
+    detachment: str
+    brigade: str
+    drawn_on: dt.date
+    algorithm: str
+    seed_hex: str
+    units: tuple[DrawnUnit, ...]
+    strata: tuple[Stratum, ...]
+    items: tuple[tuple[str, str], ...] = ()  # (code, name) of the 抽查事项 of this draw
+    commitment: Commitment | None = None
+    record_href: str | None = None  # relative link to the public record of this draw
+
+    @property
+    def year(self) -> int:
+        """The year the draw belongs to."""
+        return self.drawn_on.year
+
+    def unit(self, key: str) -> DrawnUnit | None:
+        """The drawn unit with this key, if any."""
+        return next((u for u in self.units if u.key == key), None)
+
+
+def public_cutoff(name: str, units: list[dict[str, Any]]) -> str | None:
+    """The stratum's cutoff ticket, or None when publishing it could reveal a risk or credit class.
+
+    Published only if the stratum's name names no class, all its candidates share one cell and one
+    probability, and every drawn ticket is below every undrawn one (a pure cutoff selection).
+    """
+    if any(word in name for word in CLASS_WORDS):
+        return None
+    candidates = [u for u in units if u.get("status") in ("drawn", "not_drawn")]
+    if len({(u.get("cell"), str(u.get("probability"))) for u in candidates}) > 1:
+        return None
+    drawn = [u["ticket"] for u in candidates if u["status"] == "drawn"]
+    rest = [u["ticket"] for u in candidates if u["status"] == "not_drawn"]
+    if not drawn or (rest and max(drawn) >= min(rest)):
+        return None
+    return max(drawn)
+
+
+def _member(entry: Any, names: dict[str, str], leader: str | None) -> Member:
+    """A team member from a cert number or a {cert_no, name} mapping."""
+    if isinstance(entry, dict):
+        cert = str(entry.get("cert_no", ""))
+        return Member(cert, str(entry.get("name") or names.get(cert, "")), bool(entry.get("leader")) or cert == leader)
+    return Member(str(entry), names.get(str(entry), ""), str(entry) == leader)
+
+
+def _teams(result: dict[str, Any], names: dict[str, str]) -> dict[str, tuple[Member, ...]]:
+    """Teams by unit key."""
+    out: dict[str, tuple[Member, ...]] = {}
+    for team in result.get("teams", ()):
+        leader = team.get("leader")
+        out[team["unit_key"]] = tuple(_member(m, names, leader) for m in team.get("members", ()))
+    return out
+
+
+def from_result(
+    result: dict[str, Any],
+    draw_id: str,
+    drawn_on: dt.date,
+    detachment: str,
+    inspector_names: dict[str, str],
+    items: tuple[tuple[str, str], ...] = (),
+    commitment: Commitment | None = None,
+    record_href: str | None = None,
+) -> DrawView:
+    """A DrawView from the canonical draw result (plain JSON) and the inspectors' names."""
+    teams = _teams(result, inspector_names)
+    units = tuple(
+        DrawnUnit(u["key"], u["name"], u.get("stratum", ""), str(u.get("batch") or ""), u["ticket"],
+                  teams.get(u["key"], ()))
+        for u in sorted(result["units"], key=lambda u: (str(u.get("batch") or ""), u["key"]))
+        if u.get("status") == "drawn"
+    )
+    strata = tuple(
+        Stratum(s["name"], int(s["N"]), int(s["n"]),
+                public_cutoff(s["name"], [u for u in result["units"] if u.get("stratum") == s["name"]]))
+        for s in result.get("strata", ())
+    )
+    return DrawView(draw_id, detachment, result["brigade"], drawn_on, str(result.get("algorithm", "")),
+                    result["seed"], units, strata, items, commitment, record_href)

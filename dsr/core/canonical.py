@@ -2,8 +2,8 @@
 
 Rules (docs/ALGORITHM.md §1): UTF-8, object keys sorted by their UTF-16 code units as in
 RFC 8785 (identical to code-point order for the BMP text dsr uses), no insignificant
-whitespace, no floats (Decimal is written as a JSON string in plain notation, dates as
-ISO 8601 strings), non-ASCII written as itself, not escaped.
+whitespace, no floats (Decimal is a JSON string in plain notation without trailing zeros, dates
+as ISO 8601 strings), non-ASCII written as itself, not escaped. from_plain is the inverse.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from dataclasses import fields, is_dataclass
+from collections.abc import Mapping
+from dataclasses import MISSING, fields, is_dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 
 def to_plain(value: Any) -> Any:
@@ -26,7 +28,7 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, float):
         raise TypeError("floats are not allowed in canonical JSON; use Decimal or int")
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+        return _decimal_text(value)
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -45,6 +47,90 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         raise TypeError("sets have no canonical order; sort them into a tuple first")
     raise TypeError(f"cannot encode {type(value).__name__} canonically")
+
+
+def _decimal_text(value: Decimal) -> str:
+    """Plain notation without trailing zeros, so 1.50, 1.5 and 15E-1 encode alike ("1.5")."""
+    if not value.is_finite():
+        raise TypeError("NaN and infinity are not allowed in canonical JSON")
+    if value.is_zero():
+        return "0"  # also for -0, which equals 0
+    return format(value.normalize(), "f")
+
+
+def from_plain(tp: Any, value: Any) -> Any:
+    """The inverse of to_plain for a type annotation: rebuild dataclasses, tuples, Decimals and dates.
+
+    Strict: unknown or missing dataclass keys and values of the wrong JSON type raise ValueError.
+    """
+    if tp is Any or tp is object:
+        return value
+    origin = get_origin(tp)
+    if origin in (Union, UnionType):
+        return _from_union(tp, value)
+    if origin is tuple:
+        return _from_tuple(tp, value)
+    if origin in (dict, Mapping):
+        _expect(value, dict, tp)
+        return {k: from_plain(get_args(tp)[1], v) for k, v in value.items()}
+    if is_dataclass(tp):
+        return _from_dataclass(tp, value)
+    return _from_scalar(tp, value)
+
+
+def _expect(value: Any, kind: type, tp: Any) -> None:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"expected {getattr(tp, '__name__', tp)}, got {value!r}")
+
+
+def _from_union(tp: Any, value: Any) -> Any:
+    args = get_args(tp)
+    if value is None and type(None) in args:
+        return None
+    others = [a for a in args if a is not type(None)]
+    if len(others) != 1:
+        raise ValueError(f"cannot rebuild a value of {tp} from canonical JSON")
+    return from_plain(others[0], value)
+
+
+def _from_tuple(tp: Any, value: Any) -> tuple:
+    _expect(value, list, tp)
+    args = get_args(tp)
+    if len(args) == 2 and args[1] is Ellipsis:
+        return tuple(from_plain(args[0], v) for v in value)
+    if len(args) != len(value):
+        raise ValueError(f"expected {len(args)} items for {tp}, got {len(value)}")
+    return tuple(from_plain(a, v) for a, v in zip(args, value))
+
+
+def _from_dataclass(tp: Any, value: Any) -> Any:
+    _expect(value, dict, tp)
+    hints = get_type_hints(tp)
+    known = {f.name: f for f in fields(tp) if f.init}
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValueError(f"unknown keys for {tp.__name__}: {', '.join(unknown)}")
+    missing = [n for n, f in known.items() if n not in value and f.default is MISSING and f.default_factory is MISSING]
+    if missing:
+        raise ValueError(f"missing keys for {tp.__name__}: {', '.join(missing)}")
+    return tp(**{name: from_plain(hints[name], v) for name, v in value.items()})
+
+
+def _from_scalar(tp: Any, value: Any) -> Any:
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp(value)
+    if tp is Decimal:
+        _expect(value, str, tp)
+        return Decimal(value)
+    if tp is _dt.date:
+        _expect(value, str, tp)
+        return _dt.date.fromisoformat(value)
+    if tp in (str, int, bool):
+        _expect(value, tp, tp)
+        return value
+    if tp is type(None) and value is None:
+        return None
+    raise ValueError(f"cannot rebuild a value of {tp} from canonical JSON")
 
 
 def _sort_key(key: str) -> list[int]:

@@ -89,3 +89,18 @@ def test_tampered_log_is_detected(tmp_path):
     with pytest.raises(PublishError) as err:
         review.entries(log)
     assert str(err.value) == "结果台账 ledger.jsonl 第 1 行的哈希链断裂，台账可能被改动"
+
+
+def test_review_states_live_in_the_archive_ledger(tmp_path):
+    """Through ArchiveLog the same states are kept as `result` events of the SQLite ledger, chain intact."""
+    from dsr.archive.ledger import Ledger
+    from dsr.publish.ledger import ArchiveLog
+
+    at = AT.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        log = ArchiveLog(ledger)
+        review.record_import(log, _set("未发现问题"), "刘洋", at)
+        review.review(log, data.DRAW_ID, "陈静", at)
+        assert [e.payload["state"] for e in ledger.events("result")] == ["entered", "reviewed"]
+        assert ledger.events("result")[0].draw_id == data.DRAW_ID
+        assert _states(log) == {data.view().units[0].key: "reviewed"}

@@ -60,3 +60,18 @@ class JsonlLog:
     def payloads(self, kind: str) -> list[dict[str, Any]]:
         """The payloads of every event of `kind`, oldest first, after checking the chain."""
         return [e["payload"] for e in self._lines() if e["kind"] == kind]
+
+
+@dataclass(frozen=True)
+class ArchiveLog:
+    """The EventLog over dsr.archive's SQLite Ledger: each payload's `at` and `draw_id` fill its columns."""
+
+    ledger: Any  # dsr.archive.ledger.Ledger
+
+    def append(self, kind: str, payload: dict[str, Any]) -> None:
+        """Append one event to the archive ledger."""
+        self.ledger.append(kind, at=payload["at"], payload=payload, draw_id=payload.get("draw_id"))
+
+    def payloads(self, kind: str) -> list[dict[str, Any]]:
+        """The payloads of every event of `kind`, in chain order."""
+        return [e.payload for e in self.ledger.events(kind)]

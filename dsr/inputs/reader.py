@@ -143,7 +143,7 @@ def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: De
     problems += _formula_problems(table, layout, where)
     if any(p.severity == "error" for p in found):
         return OneInput(sheet.kind, (), None, tuple(problems))
-    ctx = Context(path.name, table.sheet, detachment, on)
+    ctx = Context(path.name, table.sheet, detachment, on, formulas=_formula_positions(table.formulas))
     values = build(sheet.kind, rows, layout, ctx)
     problems += ctx.problems
     if not values and not ctx.errors and sheet.kind not in _MAY_BE_EMPTY:
@@ -178,6 +178,11 @@ def _formula_problems(table: RawTable, layout: Layout, where: dict) -> list[Prob
         out.append(Problem(**where, row=int(row), column=column, message=f"单元格 {ref} 是公式，需要的是数值",
                            expected="复制后“选择性粘贴 → 数值”"))
     return out
+
+
+def _formula_positions(refs: list[str]) -> frozenset[tuple[int, int]]:
+    hits = (_REF.match(r) for r in refs)
+    return frozenset((int(m.group(2)), _column_index(m.group(1))) for m in hits if m)
 
 
 def _column_index(letters: str) -> int:

@@ -16,7 +16,8 @@ from dsr.inputs.detachment import Detachment
 from dsr.inputs.headers import Layout
 
 DETACHMENT_UNIT = "支队"
-_UNIT_KEY_FIELDS = ("code", "unit_key")  # credit codes: spaces and hyphens inside are dropped
+# Credit-code columns: spaces and hyphens inside are dropped (item and certificate codes keep hyphens).
+_UNIT_KEY_COLUMNS = (("units", "code"), ("conflicts", "unit_key"), ("exclusions", "unit_key"))
 _EXACT_DIGITS = 15  # a double holds at most 15 significant digits exactly
 
 
@@ -38,6 +39,7 @@ class Context:
     sheet: str | None
     detachment: Detachment
     on: dt.date
+    formulas: frozenset[tuple[int, int]] = frozenset()  # (Excel row, 0-based column) already reported
     problems: list[Problem] = field(default_factory=list)
     errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
 
@@ -52,10 +54,10 @@ class Context:
 _MISSING = object()
 
 
-def _parser(col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
+def _parser(kind: str, col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
     """A function raw cell ▶ (value, message, expected); message None when the cell is fine."""
     if col.kind == schema.CODE:
-        drop = col.field in _UNIT_KEY_FIELDS
+        drop = (kind, col.field) in _UNIT_KEY_COLUMNS
         return lambda raw: _code(raw, drop)
     if col.kind == schema.ENUM:
         return lambda raw: _enum(raw, col.choices)
@@ -115,13 +117,16 @@ def _empty(col: schema.Column) -> object:
 
 def cells(rows: Iterable[list], layout: Layout, ctx: Context) -> Iterable[tuple[int, dict]]:
     """(Excel row, field ▶ parsed value) for every non-blank data row; bad cells become problems."""
-    plan = [(col, layout.positions[col.field], _parser(col)) for col in layout.sheet.columns
+    plan = [(col, layout.positions[col.field], _parser(layout.sheet.kind, col)) for col in layout.sheet.columns
             if col.field in layout.positions]
     for number, row in enumerate(rows, 2):
         if not any(c not in ("", None) and not (isinstance(c, str) and not c.strip()) for c in row):
             continue
         values: dict = {}
         for col, (index, header), parse in plan:
+            if (number, index) in ctx.formulas:
+                values[col.field] = _MISSING  # reported once, as a formula; its cached value means nothing
+                continue
             raw = row[index] if index < len(row) else ""
             values[col.field] = _cell(col, header, raw, parse, number, ctx)
         for col in layout.sheet.columns:

@@ -76,3 +76,34 @@ def directory(n_units: int = 6) -> model.Directory:
 def rules(pool: tuple[str, ...] = ("文峰区", "支队")) -> StandInRules:
     """Stand-in rules whose team pool is 文峰区 plus 支队."""
     return StandInRules(StandInTeam(pool))
+
+
+@dataclass(frozen=True)
+class StandInStratum:
+    """Stand-in for dsr.core.draw.StratumPlan: a stratum's name, population N and draw size n."""
+
+    name: str
+    N: int
+    n: int
+
+
+def stand_in_plan(inputs: model.DrawInputs) -> tuple[StandInStratum, ...]:
+    """One stratum of all units, drawing half of them (rounded up)."""
+    size = len(inputs.units)
+    return (StandInStratum("全部", size, (size + 1) // 2),)
+
+
+@dataclass(frozen=True)
+class StandInResult:
+    """Stand-in for dsr.core.draw.DrawResult: the drawn unit keys in ticket order."""
+
+    drawn: tuple[str, ...]
+
+
+def stand_in_draw(seed: bytes, inputs: model.DrawInputs) -> StandInResult:
+    """Lowest unit tickets win, as the real draw does within a stratum."""
+    from dsr.core.tickets import LABEL_UNIT, tickets
+
+    t = tickets(seed, LABEL_UNIT, [u.key for u in inputs.units])
+    order = sorted(t, key=lambda k: (t[k], k))
+    return StandInResult(tuple(order[: stand_in_plan(inputs)[0].n]))

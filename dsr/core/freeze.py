@@ -54,7 +54,7 @@ def build_draw_inputs(
     inspection_date: dt.date,
 ) -> model.DrawInputs:
     """What one brigade's draw depends on: its units, the pool its rules name, and rows touching them."""
-    pool = set(rules.team.pool)
+    pool = set(rules.team.pool) or {brigade}  # an empty pool means the brigade's own inspectors
     units = tuple(u for u in directory.units if u.brigade == brigade)
     keys = {u.key for u in units}
     return normalise(model.DrawInputs(

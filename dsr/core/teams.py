@@ -1,0 +1,322 @@
+"""Inspector teams: eligibility with reasons, then a deterministic ticket-driven assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Sequence
+
+from dsr.core.model import Conflict, DrawInputs, HistoryEntry, Inspector, Unit
+from dsr.core.rules import Rules, team_pool
+from dsr.core.tickets import LABEL_INSPECTOR, ticket
+from dsr.errors import DrawError
+
+ON_DUTY = "在岗"
+REASON_NOT_IN_POOL = "不在人员池"
+REASON_EXPIRED = "执法证已过期"
+REASON_OFF_DUTY = "非在岗状态（{status}）"
+REASON_NOT_AUTHORISED = "未授权该事项"
+REASON_CONFLICT = "利害关系回避（{kind}）"
+REASON_ROTATION = "轮换：上次检查过该单位"
+SKIP_IN_TEAM = "已在本组"
+SKIP_BATCH_CAP = "已达本批次工作量上限（{cap} 家）"
+SKIP_DRAW_CAP = "已达本次抽查每人最多 {cap} 家"
+OUTCOME_LEADER = "组长"
+OUTCOME_MEMBER = "组员"
+OUTCOME_OVER_CAP = "（超出本批次工作量上限）"
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """One inspector of the inputs, judged on the inspection date for the whole draw."""
+
+    cert_no: str
+    name: str
+    brigade: str
+    can_lead: bool  # meets the leader rule
+    eligible: bool
+    reasons: tuple[str, ...]  # why not eligible, in the fixed order of eligibility_reasons()
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An inspector who may not serve on one unit, with every reason."""
+
+    cert_no: str
+    name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One inspector ticket of one unit: which pool position it hit and what came of it."""
+
+    index: int  # j in ticket(seed, LABEL_INSPECTOR, unit_key + "|" + j)
+    ticket: str  # lower-case hex
+    list: str  # "leaders" or "pool": the list the position indexes
+    position: int  # ticket mod len(list)
+    cert_no: str
+    outcome: str  # 组长 / 组员 / 跳过：reason
+
+
+@dataclass(frozen=True)
+class TeamAssignment:
+    """The team of one drawn unit. Eligible = the eligible pool minus `removed`."""
+
+    unit_key: str
+    unit_name: str
+    batch: int
+    members: tuple[str, ...]  # cert_no, the leader first, then in the order drawn
+    leader: str
+    eligible_count: int
+    removed: tuple[Removal, ...]  # sorted by cert_no; includes inspectors ineligible for the whole draw
+    attempts: tuple[Attempt, ...]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """How many units one eligible inspector was given, in total and per batch."""
+
+    cert_no: str
+    name: str
+    total: int
+    per_batch: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TeamsResult:
+    """Everything matching produced."""
+
+    pool: tuple[PoolEntry, ...]  # sorted by cert_no
+    batch_caps: tuple[int, ...]  # per batch: ⌈slots / eligible⌉ + max_extra_load
+    teams: tuple[TeamAssignment, ...]  # in batch order
+    workload: tuple[Workload, ...]  # sorted by cert_no
+    warnings: tuple[str, ...]
+
+
+def _valid_on(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def can_lead(inspector: Inspector, rules: Rules) -> bool:
+    """Whether the inspector meets the leader rule."""
+    rule = rules.team.leader
+    return (inspector.leader or not rule.required) and inspector.years >= rule.min_years
+
+
+def eligibility_reasons(inspector: Inspector, rules: Rules, day: dt.date) -> tuple[str, ...]:
+    """Every reason the inspector may serve on no unit of this draw (empty if eligible)."""
+    reasons = []
+    if inspector.brigade not in team_pool(rules):
+        reasons.append(REASON_NOT_IN_POOL)
+    if inspector.cert_expiry < day:
+        reasons.append(REASON_EXPIRED)
+    if inspector.status != ON_DUTY:
+        reasons.append(REASON_OFF_DUTY.format(status=inspector.status))
+    if inspector.items and rules.item_code not in inspector.items:
+        reasons.append(REASON_NOT_AUTHORISED)
+    return tuple(reasons)
+
+
+def base_pool(inputs: DrawInputs) -> tuple[PoolEntry, ...]:
+    """Judge every inspector of the inputs for the whole draw, sorted by cert_no."""
+    rules: Rules = inputs.rules  # type: ignore[assignment]
+    out = []
+    for ins in sorted(inputs.inspectors, key=lambda i: i.cert_no):
+        reasons = eligibility_reasons(ins, rules, inputs.inspection_date)
+        out.append(PoolEntry(ins.cert_no, ins.name, ins.brigade, can_lead(ins, rules), not reasons, reasons))
+    return tuple(out)
+
+
+def unit_removals(inputs: DrawInputs) -> dict[str, dict[str, list[str]]]:
+    """unit_key → cert_no → reasons specific to that unit (conflicts, then rotation)."""
+    rules: Rules = inputs.rules  # type: ignore[assignment]
+    out: dict[str, dict[str, list[str]]] = {}
+    conflicts = sorted(inputs.conflicts, key=lambda c: (c.unit_key, c.cert_no, c.kind))
+    for c in conflicts:
+        if _valid_on(inputs.inspection_date, c.valid_from, c.valid_to):
+            _add(out, c.unit_key, c.cert_no, REASON_CONFLICT.format(kind=c.kind))
+    if rules.team.rotation:
+        for unit_key, entry in sorted(last_draws(inputs.history, inputs.inspection_date).items()):
+            for cert in sorted(set(entry.inspectors)):
+                _add(out, unit_key, cert, REASON_ROTATION)
+    return out
+
+
+def _add(out: dict[str, dict[str, list[str]]], unit_key: str, cert: str, reason: str) -> None:
+    reasons = out.setdefault(unit_key, {}).setdefault(cert, [])
+    if reason not in reasons:  # two conflict rows of one kind give one reason
+        reasons.append(reason)
+
+
+def last_draws(history: Sequence[HistoryEntry], day: dt.date) -> dict[str, HistoryEntry]:
+    """Each unit's latest earlier draw (by date, then draw_id) before `day`."""
+    last: dict[str, HistoryEntry] = {}
+    for h in history:
+        if h.date < day:
+            prev = last.get(h.unit_key)
+            if prev is None or (h.date, h.draw_id) > (prev.date, prev.draw_id):
+                last[h.unit_key] = h
+    return last
+
+
+class _Matcher:
+    """Mutable state of one matching run; kept private so the result is still a frozen value."""
+
+    def __init__(self, seed: bytes, inputs: DrawInputs, n_batches: int):
+        self.seed = seed
+        self.inputs = inputs
+        self.rules: Rules = inputs.rules  # type: ignore[assignment]
+        self.pool = base_pool(inputs)
+        self.by_cert = {p.cert_no: p for p in self.pool}
+        self.eligible = [p.cert_no for p in self.pool if p.eligible]
+        self.leaders = [p.cert_no for p in self.pool if p.eligible and p.can_lead]
+        self.global_removed = tuple(Removal(p.cert_no, p.name, p.reasons) for p in self.pool if not p.eligible)
+        self.specific = unit_removals(inputs)
+        self.total = dict.fromkeys(self.eligible, 0)
+        self.per_batch = {c: [0] * n_batches for c in self.eligible}
+        self.leader_set = frozenset(self.leaders)
+        self.draw_cap = self.rules.team.max_units_per_inspector
+        self.open_n = {"leaders": 0, "pool": 0}  # below both caps, in this batch
+        self.under_n = {"leaders": 0, "pool": 0}  # below the per-draw cap
+        self.warnings: list[str] = []
+
+    def removed_for(self, unit_key: str) -> tuple[dict[str, list[str]], tuple[Removal, ...]]:
+        """The unit's specific reasons by cert, and the full removal list (global + specific)."""
+        specific = self.specific.get(unit_key, {})
+        if not specific:
+            return specific, self.global_removed
+        merged: dict[str, list[str]] = {r.cert_no: list(r.reasons) for r in self.global_removed}
+        for cert in sorted(specific):
+            if cert in self.by_cert:  # conflicts may name inspectors outside this draw's inputs
+                merged.setdefault(cert, []).extend(specific[cert])
+        rows = tuple(Removal(c, self.by_cert[c].name, tuple(merged[c])) for c in sorted(merged))
+        return specific, rows
+
+    def free(self, cert: str, batch: int, cap: int, relax: bool) -> str | None:
+        """Why `cert` is at a workload cap now, or None."""
+        if self.draw_cap is not None and self.total[cert] >= self.draw_cap:
+            return SKIP_DRAW_CAP.format(cap=self.draw_cap)
+        if not relax and self.per_batch[cert][batch - 1] >= cap:
+            return SKIP_BATCH_CAP.format(cap=cap)
+        return None
+
+    def blocked(self, cert: str, batch: int, cap: int, chosen: list[str], specific: dict[str, list[str]],
+                relax: bool) -> str | None:
+        """Why `cert` cannot take this slot now, or None."""
+        if cert in chosen:
+            return SKIP_IN_TEAM
+        if cert in specific:
+            return "、".join(specific[cert])
+        return self.free(cert, batch, cap, relax)
+
+    def open_count(self, kind: str, batch: int, cap: int, chosen: list[str],
+                   specific: dict[str, list[str]], relax: bool) -> int:
+        """How many of the list could take the slot; exact, so rejection sampling always ends.
+
+        Kept as running counters (not a scan of the list) so a 500-strong pool stays cheap.
+        """
+        members = self.leader_set if kind == "leaders" else self.total
+        n = (self.under_n if relax else self.open_n)[kind]
+        for cert in sorted(set(chosen) | set(specific)):
+            if cert in members and self.free(cert, batch, cap, relax) is None:
+                n -= 1
+        return n
+
+    def start_batch(self, batch: int, cap: int) -> None:
+        """Recount, for a new batch, who is below the caps."""
+        for kind, names in (("leaders", self.leaders), ("pool", self.eligible)):
+            self.under_n[kind] = sum(1 for c in names if self.free(c, batch, cap, True) is None)
+            self.open_n[kind] = sum(1 for c in names if self.free(c, batch, cap, False) is None)
+
+    def book(self, cert: str, batch: int, cap: int) -> None:
+        """Count one more unit for `cert`, updating the counters when a cap is reached."""
+        was_open = self.free(cert, batch, cap, False) is None
+        was_under = self.free(cert, batch, cap, True) is None
+        self.total[cert] += 1
+        self.per_batch[cert][batch - 1] += 1
+        kinds = ("leaders", "pool") if cert in self.leader_set else ("pool",)
+        for kind in kinds:
+            self.open_n[kind] -= was_open and self.free(cert, batch, cap, False) is not None
+            self.under_n[kind] -= was_under and self.free(cert, batch, cap, True) is not None
+
+    def pick(self, unit: Unit, batch: int, cap: int, kind: str, role: str, state: dict) -> str:
+        """Draw one inspector from the list `kind` by successive inspector tickets of the unit."""
+        names = self.leaders if kind == "leaders" else self.eligible
+        chosen, specific, attempts = state["chosen"], state["specific"], state["attempts"]
+        relax = False
+        if self.open_count(kind, batch, cap, chosen, specific, False) == 0:
+            if self.open_count(kind, batch, cap, chosen, specific, True) == 0:
+                raise DrawError(self.infeasible(unit, batch, cap, chosen, specific, role))
+            relax = True
+            self.warnings.append(
+                f"第 {batch} 批「{unit.name}」（{unit.key}）：未达本批次工作量上限（{cap} 家）的"
+                f"可选检查人员不足，已超出上限安排{role}"
+            )
+        while True:
+            j = state["j"]
+            state["j"] = j + 1
+            t = ticket(self.seed, LABEL_INSPECTOR, f"{unit.key}|{j}")
+            pos = int.from_bytes(t, "big") % len(names)
+            cert = names[pos]
+            why = self.blocked(cert, batch, cap, chosen, specific, relax)
+            if why is not None:
+                attempts.append(Attempt(j, t.hex(), kind, pos, cert, f"跳过：{why}"))
+                continue
+            over = relax and self.free(cert, batch, cap, False) is not None
+            attempts.append(Attempt(j, t.hex(), kind, pos, cert, role + (OUTCOME_OVER_CAP if over else "")))
+            chosen.append(cert)
+            return cert
+
+    def infeasible(self, unit: Unit, batch: int, cap: int, chosen: list[str],
+                   specific: dict[str, list[str]], role: str) -> str:
+        """The refusal: the unit, and every inspector with every reason they were not available."""
+        lines = [f"无法为「{unit.name}」（{unit.key}）组成 {self.rules.team.size} 人检查组：没有可选的{role}。各检查人员情况："]
+        for p in self.pool:
+            reasons = list(p.reasons)
+            if p.eligible:
+                if role == OUTCOME_LEADER and not p.can_lead:
+                    reasons.append("不符合组长条件")
+                why = self.blocked(p.cert_no, batch, cap, chosen, specific, True)
+                if why:
+                    reasons.append(why)
+            lines.append(f"  {p.name}（{p.cert_no}）：{'、'.join(reasons) or '可选'}")
+        if not self.pool:
+            lines.append("  （名录中没有检查人员）")
+        return "\n".join(lines)
+
+    def assign(self, unit: Unit, batch: int, cap: int) -> TeamAssignment:
+        """Leader first from the leader list, then members from the eligible pool."""
+        specific, removed = self.removed_for(unit.key)
+        state = {"j": 0, "chosen": [], "specific": specific, "attempts": []}
+        if not self.eligible:
+            raise DrawError(self.infeasible(unit, batch, cap, [], specific, OUTCOME_MEMBER))
+        leader = self.pick(unit, batch, cap, "leaders", OUTCOME_LEADER, state)
+        for _ in range(self.rules.team.size - 1):
+            self.pick(unit, batch, cap, "pool", OUTCOME_MEMBER, state)
+        for cert in state["chosen"]:
+            self.book(cert, batch, cap)
+        eligible_count = len(self.eligible) - sum(1 for c in specific if c in self.total)
+        return TeamAssignment(unit.key, unit.name, batch, tuple(state["chosen"]), leader, eligible_count,
+                              removed, tuple(state["attempts"]))
+
+
+def batch_cap(slots: int, eligible: int, extra: int) -> int:
+    """The per-batch workload cap ⌈slots / eligible⌉ + extra (extra alone if nobody is eligible)."""
+    return (-(-slots // eligible) if eligible else 0) + extra
+
+
+def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit]]) -> TeamsResult:
+    """Give every drawn unit a team, batch by batch, unit by unit in batch order."""
+    m = _Matcher(seed, inputs, len(batches))
+    size, extra = m.rules.team.size, m.rules.team.max_extra_load
+    caps = tuple(batch_cap(len(b) * size, len(m.eligible), extra) for b in batches)
+    teams = []
+    for number, units in enumerate(batches, start=1):
+        m.start_batch(number, caps[number - 1])
+        for unit in units:
+            teams.append(m.assign(unit, number, caps[number - 1]))
+    workload = tuple(
+        Workload(c, m.by_cert[c].name, m.total[c], tuple(m.per_batch[c])) for c in m.eligible
+    )
+    return TeamsResult(m.pool, caps, tuple(teams), workload, tuple(m.warnings))

@@ -92,8 +92,8 @@ def _check_at(at: str) -> None:
         parsed = dt.datetime.fromisoformat(at) if isinstance(at, str) else None
     except ValueError:
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise ArchiveError(f"事件时间不可用：「{at}」（应为带时区的 ISO 8601 时间）")
+    if parsed is None:  # a UTC offset is recommended (the CLI writes one) but not demanded
+        raise ArchiveError(f"事件时间不可用：「{at}」（应为 ISO 8601 时间，如 2026-03-01T09:00:00+08:00）")
 
 
 def _check_payload_shape(kind: str, payload: Any) -> None:

@@ -169,11 +169,11 @@ def _filters(draws: tuple[DrawView, ...]) -> str:
 
 def _public_draw(d: DrawView) -> dict:
     """What the page script may know of a draw: seed, drawn units with tickets, publishable cutoffs."""
+    cutoffs = {s.name: s.cutoff_hex for s in d.strata if s.cutoff_hex}
     return {
-        "id": d.draw_id, "brigade": d.brigade, "seed": d.seed_hex,
-        "cutoffs": {s.name: s.cutoff_hex for s in d.strata if s.cutoff_hex},
+        "id": d.draw_id, "brigade": d.brigade, "seed": d.seed_hex, "cutoffs": cutoffs,
         "units": [{"key": u.key, "name": u.name, "batch": u.batch, "ticket": u.ticket_hex,
-                   "stratum": u.stratum, "team": team_text(u)} for u in d.units],
+                   "stratum": u.stratum if u.stratum in cutoffs else "", "team": team_text(u)} for u in d.units],
     }
 
 

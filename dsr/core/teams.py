@@ -179,7 +179,7 @@ class _Matcher:
         self.draw_cap = self.rules.team.max_units_per_inspector
         self.open_n = {"leaders": 0, "pool": 0}  # below both caps, in this batch
         self.under_n = {"leaders": 0, "pool": 0}  # below the per-draw cap
-        self.warnings: list[str] = []
+        self.relaxed: dict[tuple[int, str], list[str]] = {}  # (batch, role) → units given an over-cap slot
 
     def removed_for(self, unit_key: str) -> tuple[dict[str, list[str]], tuple[Removal, ...]]:
         """The unit's specific reasons by cert, and the full removal list (global + specific)."""
@@ -249,10 +249,7 @@ class _Matcher:
             if self.open_count(kind, batch, cap, chosen, specific, True) == 0:
                 raise DrawError(self.infeasible(unit, batch, cap, chosen, specific, role))
             relax = True
-            self.warnings.append(
-                f"第 {batch} 批「{unit.name}」（{unit.key}）：未达本批次工作量上限（{cap} 家）的"
-                f"可选检查人员不足，已超出上限安排{role}"
-            )
+            self.relaxed.setdefault((batch, role), []).append(unit.key)
         while True:
             j = state["j"]
             state["j"] = j + 1
@@ -319,4 +316,13 @@ def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit]]) ->
     workload = tuple(
         Workload(c, m.by_cert[c].name, m.total[c], tuple(m.per_batch[c])) for c in m.eligible
     )
-    return TeamsResult(m.pool, caps, tuple(teams), workload, tuple(m.warnings))
+    return TeamsResult(m.pool, caps, tuple(teams), workload, _warnings(m.relaxed, caps))
+
+
+def _warnings(relaxed: dict[tuple[int, str], list[str]], caps: tuple[int, ...]) -> tuple[str, ...]:
+    """One line per batch and role where the workload cap had to give way."""
+    return tuple(
+        f"第 {batch} 批：{len(units)} 家单位的{role}只能由已达本批次工作量上限（{caps[batch - 1]} 家）的检查人员担任，"
+        f"已放宽上限（首家：{units[0]}）"
+        for (batch, role), units in sorted(relaxed.items())
+    )

@@ -25,13 +25,21 @@ def ticket(seed: bytes, label: str, key: str) -> bytes:
 
 
 def tickets(seed: bytes, label: str, keys: list[str] | tuple[str, ...]) -> dict[str, bytes]:
-    """Tickets for many keys, reusing one HMAC key schedule (about 2× faster than ticket())."""
-    base = hmac.new(seed, label.encode("utf-8") + b"\x00", sha256)
+    """Tickets for many keys: the same bytes as ticket(), with the HMAC pads hashed once (RFC 2104)."""
+    if "\x00" in label:
+        raise ValueError("NUL is not allowed in a ticket label")
+    # HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)); the two pad blocks are absorbed once and
+    # copied per key, which costs about half of hmac.HMAC.copy() (a Python object per copy).
+    block = (sha256(seed).digest() if len(seed) > 64 else seed).ljust(64, b"\x00")
+    inner = sha256(bytes(b ^ 0x36 for b in block) + label.encode("utf-8") + b"\x00")
+    outer = sha256(bytes(b ^ 0x5C for b in block))
     out: dict[str, bytes] = {}
     for key in keys:
         if "\x00" in key:
             raise ValueError("NUL is not allowed in a ticket key")
-        h = base.copy()
-        h.update(key.encode("utf-8"))
-        out[key] = h.digest()
+        i = inner.copy()
+        i.update(key.encode("utf-8"))
+        o = outer.copy()
+        o.update(i.digest())
+        out[key] = o.digest()
     return out

@@ -1,30 +1,15 @@
-"""Small typed factories for ceremony tests: units, inspectors, items and a stand-in for Rules."""
+"""Small typed factories for ceremony tests: units, inspectors, items, a directory and rules."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from dsr.core import model
+from dsr.core.rules import Rules, Stratum, Team
 
 DATE = dt.date(2026, 12, 1)
-
-
-@dataclass(frozen=True)
-class StandInTeam:
-    """Stand-in for dsr.core.rules team settings: only what freeze reads (pool) plus a size."""
-
-    pool: tuple[str, ...]
-    size: int = 2
-
-
-@dataclass(frozen=True)
-class StandInRules:
-    """Stand-in for dsr.core.rules.Rules, used only where the real rules type is not needed."""
-
-    team: StandInTeam
-    ratio: Decimal = Decimal("0.05")
 
 
 def unit(key: str, name: str = "安阳市文峰区某某商贸有限公司", brigade: str = "文峰区", **changes) -> model.Unit:
@@ -64,6 +49,7 @@ def directory(n_units: int = 6) -> model.Directory:
     inspectors = (
         inspector("豫A0002", "王五"), inspector("豫A0001", "赵六", gender="女"),
         inspector("豫S0001", "钱七", brigade="支队"), inspector("豫B0001", "孙八", brigade="北关区"),
+        inspector("豫B0002", "周九", brigade="北关区"),
     )
     conflicts = (
         model.Conflict("豫A0001", "K001", "近亲属", "本人申报", None, None),
@@ -73,37 +59,8 @@ def directory(n_units: int = 6) -> model.Directory:
     return model.Directory(units, inspectors, (item("XF-002", "消防产品"), item()), conflicts, exclusions)
 
 
-def rules(pool: tuple[str, ...] = ("文峰区", "支队")) -> StandInRules:
-    """Stand-in rules whose team pool is 文峰区 plus 支队."""
-    return StandInRules(StandInTeam(pool))
+def rules(brigade: str = "文峰区", ratio: str = "0.5", pool: tuple[str, ...] = ()) -> Rules:
+    """Rules drawing `ratio` of every in-business unit, teams of 2 from the brigade and the 支队."""
+    stratum = Stratum("全部单位", "RATIO", ratio=Decimal(ratio), multipliers=False)
+    return Rules(brigade, 2026, "XF-001", (stratum,), team=Team(size=2, pool=pool or (brigade, "支队")))
 
-
-@dataclass(frozen=True)
-class StandInStratum:
-    """Stand-in for dsr.core.draw.StratumPlan: a stratum's name, population N and draw size n."""
-
-    name: str
-    N: int
-    n: int
-
-
-def stand_in_plan(inputs: model.DrawInputs) -> tuple[StandInStratum, ...]:
-    """One stratum of all units, drawing half of them (rounded up)."""
-    size = len(inputs.units)
-    return (StandInStratum("全部", size, (size + 1) // 2),)
-
-
-@dataclass(frozen=True)
-class StandInResult:
-    """Stand-in for dsr.core.draw.DrawResult: the drawn unit keys in ticket order."""
-
-    drawn: tuple[str, ...]
-
-
-def stand_in_draw(seed: bytes, inputs: model.DrawInputs) -> StandInResult:
-    """Lowest unit tickets win, as the real draw does within a stratum."""
-    from dsr.core.tickets import LABEL_UNIT, tickets
-
-    t = tickets(seed, LABEL_UNIT, [u.key for u in inputs.units])
-    order = sorted(t, key=lambda k: (t[k], k))
-    return StandInResult(tuple(order[: stand_in_plan(inputs)[0].n]))

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from ceremony_data import DATE, directory, rules, stand_in_draw, stand_in_plan, unit
-from dsr.core.canonical import canonical_bytes
+from ceremony_data import DATE, directory, rules, unit
+from dsr.core.canonical import canonical_bytes, to_plain
+from dsr.core.draw import run_draw
 from dsr.core.commitment import (
     ALGORITHM,
     check_against_commitment,
@@ -42,8 +43,7 @@ VALUES = {"dice": list("38095127460918273645"), "phrase": ["见证人：今天�
 
 def brigade_inputs(name="文峰区", d=None):
     """A brigade's inputs from the test directory."""
-    pool = (name, "支队")
-    return build_draw_inputs(d or directory(), DETACHMENT, name, rules(pool), (), DATE)
+    return build_draw_inputs(d or directory(), DETACHMENT, name, rules(name), (), DATE)
 
 
 def commit(brigades=None, sources=SOURCES, **changes):
@@ -52,7 +52,7 @@ def commit(brigades=None, sources=SOURCES, **changes):
         ceremony_id="AY-2026-12", detachment=DETACHMENT,
         brigades=brigades or {"文峰区": brigade_inputs(), "北关区": brigade_inputs("北关区")},
         sources=sources, software_version="0.1.0", algorithm=ALGORITHM,
-        created_at="2026-11-27T09:00:00+08:00", operator="贾兵", notes="测试", planner=stand_in_plan,
+        created_at="2026-11-27T09:00:00+08:00", operator="贾兵", notes="测试",
     )
     return make_commitment(**{**args, **changes})
 
@@ -60,8 +60,7 @@ def commit(brigades=None, sources=SOURCES, **changes):
 def ceremony(commitment, presented=None, values=VALUES, **kw):
     """Run the stand-in ceremony against a commitment."""
     presented = presented or {"文峰区": brigade_inputs(), "北关区": brigade_inputs("北关区")}
-    return run_ceremony(commitment, presented, values, software_version="0.1.0",
-                        planner=stand_in_plan, drawer=stand_in_draw, **kw)
+    return run_ceremony(commitment, presented, values, software_version="0.1.0", **kw)
 
 
 def test_commitment_holds_what_is_frozen():
@@ -69,7 +68,8 @@ def test_commitment_holds_what_is_frozen():
     c = commit()
     assert sorted(c["brigades"]) == ["北关区", "文峰区"]
     entry = c["brigades"]["文峰区"]
-    assert entry["strata"] == [{"name": "全部", "N": 6, "n": 3}]
+    # K002 is excluded (专项整治), so five units remain and half of them, rounded up, are drawn
+    assert entry["strata"] == [{"name": "全部单位", "N": 5, "n": 3, "cells": [{"cell": "全部单位/r=0.5", "N": 5, "n": 3}]}]
     assert entry["inspection_date"] == "2026-12-01"
     assert entry["rules_sha256"] == entry["sections"]["rules"]
     assert [s["id"] for s in c["entropy"]["sources"]] == ["dice", "phrase"]
@@ -90,12 +90,16 @@ def test_commitment_independent_of_mapping_order():
 
 
 def test_weak_sources_refused_at_commit():
-    """Five dice cannot be committed for a draw of 500 from 5,000."""
-    big = {"文峰区": brigade_inputs(d=replace(directory(), units=tuple(unit(f"U{i:05d}") for i in range(5000))))}
-    plan = lambda inputs: (stand_in_plan(inputs)[0].__class__("全部", 5000, 500),)  # noqa: E731
+    """Five dice cannot be committed for a draw of 500 from 5,000; both figures are named."""
+    units = tuple(unit(f"U{i:05d}") for i in range(5000))
+    d = replace(directory(), units=units, conflicts=(), exclusions=())
+    big = build_draw_inputs(d, DETACHMENT, "文峰区", rules(ratio="0.1"), (), DATE)
     with pytest.raises(DrawError) as err:
-        commit(big, sources=(announce("dice", "dice", count=5, low=0, high=9),), planner=plan)
-    assert str(err.value).startswith("熵不足：熵源共 16.6 比特，本次抽取需要 128.0 比特（可能结果数的对数 2")
+        commit({"文峰区": big}, sources=(announce("dice", "dice", count=5, low=0, high=9),))
+    outcome = math.log2(math.comb(5000, 500))
+    assert str(err.value) == (
+        f"熵不足：熵源共 16.6 比特，本次抽取需要 128.0 比特（可能结果数的对数 {outcome:.1f} 比特加余量 8 比特，上限 128 比特）"
+    )
 
 
 def test_created_at_needs_offset():
@@ -105,9 +109,13 @@ def test_created_at_needs_offset():
     assert str(err.value) == "承诺时间应为带时区的 ISO 8601 时间（如 2026-12-01T09:00:00+08:00），实为「2026-11-27 09:00」"
 
 
-def test_outcome_log2_sums_strata():
-    """The outcome count is the product of C(N_h, n_h), i.e. a sum of logs."""
-    assert outcome_log2([{"name": "a", "N": 4, "n": 2}, {"name": "b", "N": 8, "n": 1}]) == pytest.approx(math.log2(6 * 8))
+def test_outcome_log2_sums_cells():
+    """The outcome count is the product of C(N_c, n_c) over every cell of every stratum, i.e. a sum of logs."""
+    strata = [
+        {"name": "a", "N": 12, "n": 3, "cells": [{"cell": "a/1", "N": 4, "n": 2}, {"cell": "a/2", "N": 8, "n": 1}]},
+        {"name": "b", "N": 3, "n": 3, "cells": [{"cell": "b/ALL", "N": 3, "n": 3}]},
+    ]
+    assert outcome_log2(strata) == pytest.approx(math.log2(6 * 8))
 
 
 def test_seed_construction():
@@ -172,8 +180,8 @@ def test_ceremony_draws_each_brigade_with_one_seed():
     assert result.canonical_entropy == "38095127460918273645./见证人：今天安阳晴 🔥./"
     assert result.seed == derive_seed(commitment_hash(c), result.canonical_entropy)
     drawn = dict(result.results)
-    assert len(drawn["文峰区"].drawn) == 3 and len(drawn["北关区"].drawn) == 1
-    assert drawn["文峰区"] == stand_in_draw(result.seed, brigade_inputs())
+    assert [sum(u.status == "drawn" for u in drawn[b].units) for b in ("文峰区", "北关区")] == [3, 1]
+    assert drawn["文峰区"] == run_draw(result.seed, brigade_inputs())
 
 
 def test_ceremony_refuses_edited_inputs_before_any_draw():
@@ -220,5 +228,5 @@ def test_draw_document_names_everything_needed_to_recompute():
     assert doc["entropy"]["canonical"] == result.canonical_entropy
     assert doc["entropy"]["values"]["phrase"] == ["见证人：今天安阳晴 🔥"]
     assert doc["seed"] == result.seed.hex()
-    assert doc["result"] == {"drawn": list(dict(result.results)["文峰区"].drawn)}
+    assert doc["result"] == to_plain(dict(result.results)["文峰区"])
     assert doc["inputs_sha256"] == c["brigades"]["文峰区"]["inputs_sha256"]

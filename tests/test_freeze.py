@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ceremony_data import DATE, StandInRules, directory, rules, unit
+from ceremony_data import DATE, directory, rules, unit
 from dsr.core import model
+from dsr.core.rules import Rules
 from dsr.core.canonical import canonical_bytes, from_plain, to_plain
 from dsr.core.freeze import (
     SECTIONS,
@@ -90,10 +91,10 @@ def test_decimal_formatting_does_not_change_hash():
 
 
 def test_round_trip_through_document():
-    """A frozen document read back gives the same inputs and the same document."""
+    """A frozen document read back gives the same inputs, with the real Rules type by default."""
     inputs = wenfeng()
-    again = inputs_from_document(frozen_document(inputs), rules_type=StandInRules)
-    assert again == inputs
+    assert inputs_from_document(frozen_document(inputs)) == inputs
+    assert isinstance(inputs_from_document(frozen_document(inputs)).rules, Rules)
 
 
 def test_non_canonical_document_refused():
@@ -101,14 +102,14 @@ def test_non_canonical_document_refused():
     doc = frozen_document(wenfeng())
     doc["units"] = doc["units"][::-1]
     with pytest.raises(RecordError) as err:
-        inputs_from_document(doc, rules_type=StandInRules)
+        inputs_from_document(doc, rules_type=Rules)
     assert str(err.value) == "冻结输入文件不是规范形式（行序或取值写法与规范编码不符）"
 
 
 def test_wrong_format_refused():
     """A JSON file that is not a frozen-inputs document is refused."""
     with pytest.raises(RecordError) as err:
-        inputs_from_document({"format": "other"}, rules_type=StandInRules)
+        inputs_from_document({"format": "other"}, rules_type=Rules)
     assert str(err.value) == "不是 dsr-frozen-inputs/1 格式的冻结输入文件"
 
 
@@ -119,14 +120,14 @@ def test_diff_names_changed_added_removed():
     units = [replace(u, name="改名单位") if u.key == "K001" else u for u in d.units if u.key != "K004"]
     units.append(unit("K009", "新单位"))
     d = replace(d, units=tuple(units), conflicts=d.conflicts[1:])
-    after_inputs = replace(wenfeng(d), rules=replace(rules(), ratio=Decimal("0.1")))
+    after_inputs = replace(wenfeng(d), rules=rules(ratio="0.1"))
     after = frozen_document(after_inputs)
     assert diff_inputs(before, after) == [
         "新增 1 个单位：K009",
         "删除 1 个单位：K004",
         "1 个单位有变化：K001（name：文峰单位1号→改名单位）",
         '利害关系删除 1 条：{"cert_no":"豫A0001","kind":"近亲属","source":"本人申报","unit_key":"K001","valid_from":null,"valid_to":null}',
-        "抽查细则有变化：ratio：0.05→0.1",
+        "抽查细则有变化：strata.0.ratio：0.5→0.1",
     ]
 
 

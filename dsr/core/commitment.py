@@ -44,17 +44,24 @@ def _default_drawer() -> Drawer:
 
 
 def strata_plain(strata: Sequence[Any]) -> list[dict[str, Any]]:
-    """The committed form of a brigade's strata: name, population N and draw size n, in plan order."""
-    return [{"name": s.name, "N": s.N, "n": s.n} for s in strata]
+    """The committed form of a brigade's plan: each stratum's name, N and n, and those of its cells."""
+    return [
+        {"name": s.name, "N": s.N, "n": s.n, "cells": [{"cell": c.cell, "N": c.N, "n": c.n} for c in s.cells]}
+        for s in strata
+    ]
 
 
 def outcome_log2(strata: Sequence[Mapping[str, Any]]) -> float:
-    """log2 of the number of possible unit draws: Σ log2 C(N_h, n_h), computed from exact integers."""
+    """log2 of the number of possible unit draws: Σ over cells of log2 C(N_c, n_c), from exact integers.
+
+    Cells are drawn independently, so their counts multiply; priority groups only reduce the count,
+    so ignoring them errs on the side of asking for more entropy.
+    """
     total = 0.0
-    for s in strata:
-        if not 0 <= s["n"] <= s["N"]:
-            raise DrawError(f"分层「{s['name']}」的抽取数 {s['n']} 超出总数 {s['N']}")
-        total += math.log2(math.comb(s["N"], s["n"]))
+    for cell in (c for s in strata for c in s["cells"]):
+        if not 0 <= cell["n"] <= cell["N"]:
+            raise DrawError(f"抽取单元「{cell['cell']}」的抽取数 {cell['n']} 超出总数 {cell['N']}")
+        total += math.log2(math.comb(cell["N"], cell["n"]))
     return total
 
 

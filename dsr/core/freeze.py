@@ -187,13 +187,17 @@ def _diff_rows(noun: str, old: list[dict], new: list[dict]) -> list[str]:
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested plain rules as dotted paths, so a change names the exact setting."""
+    """Nested plain rules as dotted paths (list items by 0-based index), so a change names the setting."""
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key in sorted(value):
-            out |= _flatten(value[key], f"{prefix}.{key}" if prefix else key)
-        return out
-    return {prefix: value}
+        items = [(key, value[key]) for key in sorted(value)]
+    elif isinstance(value, list):
+        items = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in items:
+        out |= _flatten(item, f"{prefix}.{key}" if prefix else key)
+    return out
 
 
 def diff_inputs(committed: Mapping[str, Any], presented: Mapping[str, Any]) -> list[str]:

@@ -169,7 +169,7 @@ def _strs(v: Any) -> tuple[bool, Any]:
 _CONVERT: dict[str, Callable[[Any], tuple[bool, Any]]] = {
     "int": _int, "bool": _bool, "str": _str, "decimal": _dec, "strs": _strs,
 }
-_KIND_TEXT = {"int": "整数", "bool": "true 或 false", "str": "文字", "decimal": "数字", "strs": "文字列表"}
+_KIND_TEXT = {"int": "整数", "bool": "布尔值（true 或 false）", "str": "文字", "decimal": "数字", "strs": "文字列表"}
 
 
 def _filter(c: _Checker, raw: Any, path: str) -> UnitFilter:

@@ -91,9 +91,10 @@ def run_show(args: argparse.Namespace) -> int:
     with _open(args.root) as ledger:
         events = ledger.events()
         head = ledger.head()
-    for e in events:
-        cols = [f"{e.seq:>5}", e.at, f"{e.kind:<7}", e.brigade or "-", e.draw_id or "-", _summary(e), e.row_hash[:16]]
-        print("  ".join(cols))
+    print("\t".join(("序号", "时间", "类型", "大队", "抽取编号", "摘要", "行哈希（前 16 位）")))
+    for e in events:  # tab-separated so the listing can be pasted into a spreadsheet or cut(1)
+        cols = [str(e.seq), e.at, e.kind, e.brigade or "-", e.draw_id or "-", _summary(e), e.row_hash[:16]]
+        print("\t".join(cols))
     print(f"账本头：seq={head[0]} {head[1]}" if head else "账本为空")
     return 0
 

@@ -67,8 +67,8 @@ def rules(**kw) -> Rules:
 def multiplier_rules(**kw) -> Rules:
     """The seed rules with the demo's credit multipliers and one hazard industry."""
     credit = tuple(Factor(k, Decimal(v)) for k, v in (("A", "0.5"), ("B", "1"), ("C", "1.5"), ("D", "2")))
-    return rules(credit_multipliers=credit, hazard_industries=(HazardIndustry("化工", multiplier=Decimal("1.5")),),
-                 **kw)
+    kw.setdefault("hazard_industries", (HazardIndustry("化工", multiplier=Decimal("1.5")),))
+    return rules(credit_multipliers=credit, **kw)
 
 
 def inputs(units, inspectors, rules_=None, *, conflicts=(), exclusions=(), history=(), day=DAY) -> DrawInputs:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
+from dsr.core.canonical import canonical_bytes
+from dsr.core.commitment import commitment_hash, derive_seed
 from dsr.core.tickets import LABEL_UNIT, ticket
 from dsr.inputs.uscc import check_char
 from dsr.publish.draws import Commitment, from_result
 
-SEED = hashlib.sha256("测试种子 dsr 🔥".encode()).digest()
+COMMITMENT_DOC = {"format": "dsr-commitment/1", "ceremony_id": "测试-2026-09", "created_at": "2026-08-28T10:00:00+08:00",
+                  "entropy": {"sources": [{"id": "lottery", "description": "体彩排列五 第26230期 🔥"}]}}
+CANONICAL_ENTROPY = "lottery:3.1.4.1.5/"
+COMMIT_HASH = commitment_hash(COMMITMENT_DOC)
+SEED = derive_seed(COMMIT_HASH, CANONICAL_ENTROPY)
 DRAW_ID = "2026-文峰区-01"
 DRAWN_ON = dt.date(2026, 9, 1)
 NAMES = {"豫消001": "张伟", "豫消002": "李娜", "豫消003": "王强", "豫消004": "赵敏"}
@@ -49,11 +54,12 @@ def draw_result() -> dict:
 
 def commitment() -> Commitment:
     """A commitment as announced (values are test values)."""
-    return Commitment("ab" * 32, "2026-08-28T10:00:00+08:00", ("体彩排列五 第26230期",),
-                      (("体彩排列五 第26230期", "3 1 4 1 5"),), "31415/", "commitment.html")
+    return Commitment(COMMIT_HASH, "2026-08-28T10:00:00+08:00", ("lottery：体彩排列五 第26230期 🔥",),
+                      (("lottery", "3 1 4 1 5"),), CANONICAL_ENTROPY, canonical_bytes(COMMITMENT_DOC).decode("utf-8"),
+                      "2026-09-01T09:30:00+08:00")
 
 
 def view():
     """The DrawView of the test draw."""
     return from_result(draw_result(), DRAW_ID, DRAWN_ON, "安阳市消防救援支队", NAMES,
-                       (("XF-001", "日常消防监督抽查"),), commitment(), "record.html")
+                       (("XF-001", "日常消防监督抽查"),), commitment())

@@ -53,7 +53,8 @@ def test_template_lists_every_drawn_unit_with_its_team(tmp_path):
     rows = list(book[r.RESULTS_SHEET].iter_rows(values_only=True))
     assert rows[0] == r.HEADERS
     assert [row[2] for row in rows[1:]] == [u.key for u in data.view().units]
-    assert rows[1][4] == "王强（豫消003）组长、赵敏（豫消004）"
+    expected = {"豫消001": "张伟（豫消001）组长、李娜（豫消002）", "豫消003": "王强（豫消003）组长、赵敏（豫消004）"}
+    assert rows[1][4] == expected[data.view().units[0].team[0].cert_no]
     assert book[r.INFO_SHEET]["B2"].value == data.DRAW_ID
 
 

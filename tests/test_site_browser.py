@@ -81,3 +81,22 @@ def test_screenshot_renders_chinese(index, tmp_path):
     assert image.size == (1280, 900) and len(colours) > 50  # text, header and table rules, not one flat colour
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
     assert "Noto Sans CJK SC" in fonts or "WenQuanYi Micro Hei" in fonts
+
+
+def test_draw_page_recomputes_commitment_hash_and_seed(index, tmp_path):
+    """The draw page hashes the embedded commitment and rederives the seed with Web Crypto; both match."""
+    page = next((index.parent / "draws").glob("*.html"))
+    dom = _dom(tmp_path, page.as_uri())
+    assert '<div id="verify-out" data-state="done" data-commit="ok" data-seed="ok">' in dom
+    assert "由承诺哈希和公布的熵值重新计算的种子与本次抽取的种子一致。" in dom
+
+
+def test_tampered_seed_is_flagged(tmp_path):
+    """A page whose seed does not follow from the commitment and entropy says so."""
+    import dataclasses
+
+    bad = dataclasses.replace(data.view(), seed_hex="00" * 32)
+    site = Site("安阳市消防救援支队", (), (), (bad,), {}, "2026-09-30 10:00", {})
+    index = build_site(site, tmp_path / "public")
+    dom = _dom(tmp_path, next((index.parent / "draws").glob("*.html")).as_uri())
+    assert 'data-seed="bad"' in dom and "重新计算的种子与本次抽取的种子不一致！" in dom

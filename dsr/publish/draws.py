@@ -42,14 +42,15 @@ class Stratum:
 
 @dataclass(frozen=True)
 class Commitment:
-    """The ceremony commitment as announced: hash, time posted, entropy sources and values."""
+    """The ceremony commitment as announced, and the entropy revealed: enough to recompute the seed."""
 
     hash_hex: str
-    posted_at: str
-    sources: tuple[str, ...]
-    entropy: tuple[tuple[str, str], ...]  # (source, value) as revealed at the ceremony
+    posted_at: str  # the commitment's created_at
+    sources: tuple[str, ...]  # announced sources, one line each
+    entropy: tuple[tuple[str, str], ...]  # (source id, values) as read out at the ceremony
     canonical_entropy: str
-    notice_href: str | None = None  # relative link to the published commitment notice
+    document: str = ""  # the commitment's canonical JSON text, whose SHA-256 is hash_hex
+    draw_at: str = ""  # when the public draw took place
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,6 @@ class DrawView:
     strata: tuple[Stratum, ...]
     items: tuple[tuple[str, str], ...] = ()  # (code, name) of the 抽查事项 of this draw
     commitment: Commitment | None = None
-    record_href: str | None = None  # relative link to the public record of this draw
 
     @property
     def year(self) -> int:
@@ -78,13 +78,14 @@ class DrawView:
         return next((u for u in self.units if u.key == key), None)
 
 
-def public_cutoff(name: str, units: list[dict[str, Any]]) -> str | None:
+def public_cutoff(name: str, units: list[dict[str, Any]], withheld: frozenset[str] = frozenset()) -> str | None:
     """The stratum's cutoff ticket, or None when publishing it could reveal a risk or credit class.
 
-    Published only if the stratum's name names no class, all its candidates share one cell and one
-    probability, and every drawn ticket is below every undrawn one (a pure cutoff selection).
+    Published only if the rules do not weight the stratum by class (`withheld`), its name names no
+    class, all its candidates share one cell and one probability, and every drawn ticket is below
+    every undrawn one (a pure cutoff selection).
     """
-    if any(word in name for word in CLASS_WORDS):
+    if name in withheld or any(word in name for word in CLASS_WORDS):
         return None
     candidates = [u for u in units if u.get("status") in ("drawn", "not_drawn")]
     if len({(u.get("cell"), str(u.get("probability"))) for u in candidates}) > 1:
@@ -113,28 +114,41 @@ def _teams(result: dict[str, Any], names: dict[str, str]) -> dict[str, tuple[Mem
     return out
 
 
+def _batch_order(batch: Any) -> tuple[int, int, str]:
+    """Batches in numeric order, then text batches, then none."""
+    if isinstance(batch, int):
+        return (0, batch, "")
+    return (1, 0, str(batch)) if batch else (2, 0, "")
+
+
+def batch_label(batch: Any) -> str:
+    """批次 as shown: 第N批 for a batch number, the text itself otherwise."""
+    return f"第{batch}批" if isinstance(batch, int) else str(batch or "")
+
+
 def from_result(
     result: dict[str, Any],
     draw_id: str,
     drawn_on: dt.date,
     detachment: str,
-    inspector_names: dict[str, str],
+    inspector_names: dict[str, str] | None = None,
     items: tuple[tuple[str, str], ...] = (),
     commitment: Commitment | None = None,
-    record_href: str | None = None,
+    withheld: frozenset[str] = frozenset(),
 ) -> DrawView:
-    """A DrawView from the canonical draw result (plain JSON) and the inspectors' names."""
-    teams = _teams(result, inspector_names)
+    """A DrawView from the canonical draw result (plain JSON); names come from its pool unless given."""
+    names = {p["cert_no"]: p["name"] for p in result.get("pool", ())} | dict(inspector_names or {})
+    teams = _teams(result, names)
     units = tuple(
-        DrawnUnit(u["key"], u["name"], u.get("stratum", ""), str(u.get("batch") or ""), u["ticket"],
+        DrawnUnit(u["key"], u["name"], u.get("stratum") or "", batch_label(u.get("batch")), u["ticket"],
                   teams.get(u["key"], ()))
-        for u in sorted(result["units"], key=lambda u: (str(u.get("batch") or ""), u["key"]))
+        for u in sorted(result["units"], key=lambda u: (_batch_order(u.get("batch")), u["key"]))
         if u.get("status") == "drawn"
     )
     strata = tuple(
         Stratum(s["name"], int(s["N"]), int(s["n"]),
-                public_cutoff(s["name"], [u for u in result["units"] if u.get("stratum") == s["name"]]))
+                public_cutoff(s["name"], [u for u in result["units"] if u.get("stratum") == s["name"]], withheld))
         for s in result.get("strata", ())
     )
     return DrawView(draw_id, detachment, result["brigade"], drawn_on, str(result.get("algorithm", "")),
-                    result["seed"], units, strata, items, commitment, record_href)
+                    result["seed"], units, strata, items, commitment)

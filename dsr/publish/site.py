@@ -170,7 +170,9 @@ def _filters(draws: tuple[DrawView, ...]) -> str:
 def _public_draw(d: DrawView) -> dict:
     """What the page script may know of a draw: seed, drawn units with tickets, publishable cutoffs."""
     cutoffs = {s.name: s.cutoff_hex for s in d.strata if s.cutoff_hex}
-    return {
+    c = d.commitment
+    commitment = {"hash": c.hash_hex, "document": c.document, "canonical": c.canonical_entropy} if c else None
+    return {"commitment": commitment,
         "id": d.draw_id, "brigade": d.brigade, "seed": d.seed_hex, "cutoffs": cutoffs,
         "units": [{"key": u.key, "name": u.name, "batch": u.batch, "ticket": u.ticket_hex,
                    "stratum": u.stratum if u.stratum in cutoffs else "", "team": team_text(u)} for u in d.units],
@@ -208,14 +210,18 @@ def _commitment_html(d: DrawView, files: list[tuple[str, str]]) -> str:
     c = d.commitment
     rows = []
     if c:
-        rows += [("承诺哈希", f'<span class="mono">{e(c.hash_hex)}</span>'), ("承诺公布时间", e(c.posted_at)),
-                 ("预先公布的熵源", e("；".join(c.sources))),
-                 ("熵值", e("；".join(f"{s}：{v}" for s, v in c.entropy))),
+        rows += [("承诺哈希", f'<span class="mono">{e(c.hash_hex)}</span>'), ("承诺生成时间", e(c.posted_at)),
+                 ("公开抽取时间", e(c.draw_at or "—")),
+                 ("预先公布的熵源", "<br>".join(e(x) for x in c.sources)),
+                 ("熵值", "<br>".join(e(f"{k}：{v}") for k, v in c.entropy)),
                  ("规范熵串", f'<span class="mono">{e(c.canonical_entropy)}</span>')]
     rows += [("种子", f'<span class="mono">{e(d.seed_hex)}</span>'), ("算法", e(d.algorithm))]
-    rows += [(label, f'<a href="{e(href)}">{e(label)}</a>') for label, href in files]
+    rows += [(e(label), f'<a href="{e(href)}">{e(label)}</a>') for label, href in files]
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<section id="commitment"><h2>承诺与种子</h2><table>{body}</table></section>'
+    check = ('<p class="note">页面用浏览器自带的 Web Crypto 核验：承诺文本的 SHA-256 是否等于承诺哈希；'
+             'SHA-256("dsr/seed/1" ‖ 0x00 ‖ 承诺哈希 ‖ 规范熵串) 是否等于种子。承诺须在抽取之前公布，'
+             '请对照承诺公告的发布时间与公开抽取时间。</p><div id="verify-out" data-state="idle"></div>') if c else ""
+    return f'<section id="commitment"><h2>承诺与种子</h2><table>{body}</table>{check}</section>'
 
 
 def _strata_html(d: DrawView) -> str:

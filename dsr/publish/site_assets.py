@@ -79,6 +79,22 @@ function runCheck(raw){
     .then(function(items){items.forEach(function(i){list.appendChild(i);});out.setAttribute("data-state","done");})
     .catch(function(e){out.setAttribute("data-state","error");out.appendChild(el("p","bad","计算失败："+e));});
 }
+function sha256(bytes){return crypto.subtle.digest("SHA-256",bytes).then(toHex);}
+function verify(){
+  var out=document.getElementById("verify-out");var d=DATA.draws[0];if(!out||!d||!d.commitment)return;
+  if(!hasCrypto()){out.setAttribute("data-state","nocrypto");out.appendChild(el("p","bad",NO_CRYPTO));return;}
+  var c=d.commitment;var label=utf8("dsr/seed/1"),h=fromHex(c.hash),ent=utf8(c.canonical);
+  var msg=new Uint8Array(label.length+1+h.length+ent.length);
+  msg.set(label,0);msg[label.length]=0;msg.set(h,label.length+1);msg.set(ent,label.length+1+h.length);
+  Promise.all([c.document?sha256(utf8(c.document)):Promise.resolve(""),sha256(msg)]).then(function(r){
+    var commitOk=r[0]===c.hash,seedOk=r[1]===d.seed;
+    out.setAttribute("data-commit",commitOk?"ok":"bad");out.setAttribute("data-seed",seedOk?"ok":"bad");
+    out.setAttribute("data-state","done");
+    out.appendChild(el("p",commitOk?"ok":"bad",commitOk?"承诺文本的 SHA-256 与公布的承诺哈希一致。":"承诺文本的 SHA-256 与公布的承诺哈希不一致！"));
+    out.appendChild(el("p",seedOk?"ok":"bad",seedOk?"由承诺哈希和公布的熵值重新计算的种子与本次抽取的种子一致。":"重新计算的种子与本次抽取的种子不一致！"));
+    out.appendChild(el("p","mono","SHA-256(\"dsr/seed/1\" ‖ 0x00 ‖ 承诺哈希 ‖ 规范熵串) = "+r[1]));
+  }).catch(function(e){out.setAttribute("data-state","error");out.appendChild(el("p","bad","计算失败："+e));});
+}
 function filter(){
   var q=fold(document.getElementById("q").value);var b=document.getElementById("brigade").value;
   var rows=document.querySelectorAll("tr[data-q]");var shown=0;
@@ -90,6 +106,7 @@ document.addEventListener("DOMContentLoaded",function(){
   var q=document.getElementById("q");
   if(q){q.addEventListener("input",filter);document.getElementById("brigade").addEventListener("change",filter);}
   document.getElementById("check-form").addEventListener("submit",function(e){e.preventDefault();runCheck(document.getElementById("check-code").value);});
+  verify();
   var params=new URLSearchParams(location.hash.slice(1));
   if(params.get("q")&&q){q.value=params.get("q");filter();}
   if(params.get("check")){document.getElementById("check-code").value=params.get("check");runCheck(params.get("check"));}

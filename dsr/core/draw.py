@@ -12,7 +12,9 @@ from typing import Sequence
 
 from dsr.core.model import DrawInputs, Unit
 from dsr.core.rules import Rules, Stratum, UnitFilter
-from dsr.core.teams import Attempt, PoolEntry, Removal, TeamAssignment, Workload, base_pool, match
+from dsr.core.teams import (
+    Attempt, PoolEntry, Removal, TeamAssignment, Workload, base_pool, check_teams, match,
+)
 from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, tickets
 from dsr.errors import DrawError
 
@@ -280,6 +282,14 @@ def _cell_plan(rules: Rules, s: Stratum, cell: str, ratio: Fraction | None, grou
 
 
 def _plan_from(inputs: DrawInputs, placed: list[_Placed]) -> tuple[StratumPlan, ...]:
+    plans = _sizes(inputs, placed)
+    _check_capacity(inputs, plans)
+    if sum(p.n for p in plans):
+        check_teams(inputs, [u for u, p in zip(inputs.units, placed) if p.reason is None and p.cell is not None])
+    return plans
+
+
+def _sizes(inputs: DrawInputs, placed: list[_Placed]) -> tuple[StratumPlan, ...]:
     rules: Rules = inputs.rules  # type: ignore[assignment]
     groups: dict[str, list[int]] = {}
     ratios: dict[str, tuple[int, Fraction | None]] = {}
@@ -299,9 +309,7 @@ def _plan_from(inputs: DrawInputs, placed: list[_Placed]) -> tuple[StratumPlan, 
         cells = tuple(_cell_plan(rules, s, c, ratios[c][1], groups[c]) for c in names)
         out.append(StratumPlan(s.name, s.mode, sum(c.N for c in cells), sum(c.n for c in cells), cells,
                                tuple(ReasonCount(r, k) for r, k in sorted(excluded[i].items()))))
-    plans = tuple(out)
-    _check_capacity(inputs, plans)
-    return plans
+    return tuple(out)
 
 
 def _check_capacity(inputs: DrawInputs, plans: tuple[StratumPlan, ...]) -> None:
@@ -332,7 +340,8 @@ def _check_capacity(inputs: DrawInputs, plans: tuple[StratumPlan, ...]) -> None:
 def plan(inputs: DrawInputs) -> tuple[StratumPlan, ...]:
     """Strata and cells with N, n and exact probabilities, computed without the seed.
 
-    Raises DrawError for duplicate unit keys and for a draw the inspectors cannot cover.
+    Raises DrawError for duplicate unit keys, for a draw the inspectors cannot cover, and for a
+    candidate unit that could get no team whoever is drawn (recusal and rotation are known now).
     """
     return _plan_from(inputs, place(inputs))
 

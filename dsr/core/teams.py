@@ -23,7 +23,7 @@ SKIP_BATCH_CAP = "已达本批次工作量上限（{cap} 家）"
 SKIP_DRAW_CAP = "已达本次抽查每人最多 {cap} 家"
 OUTCOME_LEADER = "组长"
 OUTCOME_MEMBER = "组员"
-OUTCOME_OVER_CAP = "（超出本批次工作量上限）"
+OUTCOME_OVER_CAP = "（超出工作量上限）"
 
 
 @dataclass(frozen=True)
@@ -177,9 +177,9 @@ class _Matcher:
         self.per_batch = {c: [0] * n_batches for c in self.eligible}
         self.leader_set = frozenset(self.leaders)
         self.draw_cap = self.rules.team.max_units_per_inspector
-        self.open_n = {"leaders": 0, "pool": 0}  # below both caps, in this batch
-        self.under_n = {"leaders": 0, "pool": 0}  # below the per-draw cap
-        self.relaxed: dict[tuple[int, str], list[str]] = {}  # (batch, role) → units given an over-cap slot
+        # counts[0]: below both caps in this batch; counts[1]: below the per-draw cap
+        self.counts = [{"leaders": 0, "pool": 0}, {"leaders": 0, "pool": 0}]
+        self.relaxed: dict[tuple[int, int, str], list[str]] = {}  # (batch, level, role) → units over a cap
 
     def removed_for(self, unit_key: str) -> tuple[dict[str, list[str]], tuple[Removal, ...]]:
         """The unit's specific reasons by cert, and the full removal list (global + specific)."""
@@ -193,101 +193,81 @@ class _Matcher:
         rows = tuple(Removal(c, self.by_cert[c].name, tuple(merged[c])) for c in sorted(merged))
         return specific, rows
 
-    def free(self, cert: str, batch: int, cap: int, relax: bool) -> str | None:
-        """Why `cert` is at a workload cap now, or None."""
-        if self.draw_cap is not None and self.total[cert] >= self.draw_cap:
+    def free(self, cert: str, batch: int, cap: int, level: int) -> str | None:
+        """Why `cert` is at a workload cap at this relax level (0 both caps, 1 per-draw only, 2 none)."""
+        if level < 2 and self.draw_cap is not None and self.total[cert] >= self.draw_cap:
             return SKIP_DRAW_CAP.format(cap=self.draw_cap)
-        if not relax and self.per_batch[cert][batch - 1] >= cap:
+        if level < 1 and self.per_batch[cert][batch - 1] >= cap:
             return SKIP_BATCH_CAP.format(cap=cap)
         return None
 
     def blocked(self, cert: str, batch: int, cap: int, chosen: list[str], specific: dict[str, list[str]],
-                relax: bool) -> str | None:
+                level: int) -> str | None:
         """Why `cert` cannot take this slot now, or None."""
         if cert in chosen:
             return SKIP_IN_TEAM
         if cert in specific:
             return "、".join(specific[cert])
-        return self.free(cert, batch, cap, relax)
+        return self.free(cert, batch, cap, level)
 
     def open_count(self, kind: str, batch: int, cap: int, chosen: list[str],
-                   specific: dict[str, list[str]], relax: bool) -> int:
+                   specific: dict[str, list[str]], level: int) -> int:
         """How many of the list could take the slot; exact, so rejection sampling always ends.
 
         Kept as running counters (not a scan of the list) so a 500-strong pool stays cheap.
         """
         members = self.leader_set if kind == "leaders" else self.total
-        n = (self.under_n if relax else self.open_n)[kind]
+        n = self.counts[level][kind] if level < 2 else len(members)
         for cert in sorted(set(chosen) | set(specific)):
-            if cert in members and self.free(cert, batch, cap, relax) is None:
+            if cert in members and self.free(cert, batch, cap, level) is None:
                 n -= 1
         return n
 
     def start_batch(self, batch: int, cap: int) -> None:
         """Recount, for a new batch, who is below the caps."""
-        for kind, names in (("leaders", self.leaders), ("pool", self.eligible)):
-            self.under_n[kind] = sum(1 for c in names if self.free(c, batch, cap, True) is None)
-            self.open_n[kind] = sum(1 for c in names if self.free(c, batch, cap, False) is None)
+        for level in (0, 1):
+            for kind, names in (("leaders", self.leaders), ("pool", self.eligible)):
+                self.counts[level][kind] = sum(1 for c in names if self.free(c, batch, cap, level) is None)
 
     def book(self, cert: str, batch: int, cap: int) -> None:
         """Count one more unit for `cert`, updating the counters when a cap is reached."""
-        was_open = self.free(cert, batch, cap, False) is None
-        was_under = self.free(cert, batch, cap, True) is None
+        before = [self.free(cert, batch, cap, level) is None for level in (0, 1)]
         self.total[cert] += 1
         self.per_batch[cert][batch - 1] += 1
         kinds = ("leaders", "pool") if cert in self.leader_set else ("pool",)
-        for kind in kinds:
-            self.open_n[kind] -= was_open and self.free(cert, batch, cap, False) is not None
-            self.under_n[kind] -= was_under and self.free(cert, batch, cap, True) is not None
+        for level in (0, 1):
+            if before[level] and self.free(cert, batch, cap, level) is not None:
+                for kind in kinds:
+                    self.counts[level][kind] -= 1
 
     def pick(self, unit: Unit, batch: int, cap: int, kind: str, role: str, state: dict) -> str:
         """Draw one inspector from the list `kind` by successive inspector tickets of the unit."""
         names = self.leaders if kind == "leaders" else self.eligible
         chosen, specific, attempts = state["chosen"], state["specific"], state["attempts"]
-        relax = False
-        if self.open_count(kind, batch, cap, chosen, specific, False) == 0:
-            if self.open_count(kind, batch, cap, chosen, specific, True) == 0:
-                raise DrawError(self.infeasible(unit, batch, cap, chosen, specific, role))
-            relax = True
-            self.relaxed.setdefault((batch, role), []).append(unit.key)
+        level = next((lv for lv in (0, 1, 2) if self.open_count(kind, batch, cap, chosen, specific, lv) > 0), None)
+        if level is None:  # plan() refuses such inputs before the seed exists; kept as a safeguard
+            raise DrawError(infeasibility(self.pool, unit, self.rules.team.size, specific, chosen, role))
+        if level:
+            self.relaxed.setdefault((batch, level, role), []).append(unit.key)
         while True:
             j = state["j"]
             state["j"] = j + 1
             t = ticket(self.seed, LABEL_INSPECTOR, f"{unit.key}|{j}")
             pos = int.from_bytes(t, "big") % len(names)
             cert = names[pos]
-            why = self.blocked(cert, batch, cap, chosen, specific, relax)
+            why = self.blocked(cert, batch, cap, chosen, specific, level)
             if why is not None:
                 attempts.append(Attempt(j, t.hex(), kind, pos, cert, f"跳过：{why}"))
                 continue
-            over = relax and self.free(cert, batch, cap, False) is not None
+            over = level and self.free(cert, batch, cap, 0) is not None
             attempts.append(Attempt(j, t.hex(), kind, pos, cert, role + (OUTCOME_OVER_CAP if over else "")))
             chosen.append(cert)
             return cert
-
-    def infeasible(self, unit: Unit, batch: int, cap: int, chosen: list[str],
-                   specific: dict[str, list[str]], role: str) -> str:
-        """The refusal: the unit, and every inspector with every reason they were not available."""
-        lines = [f"无法为「{unit.name}」（{unit.key}）组成 {self.rules.team.size} 人检查组：没有可选的{role}。各检查人员情况："]
-        for p in self.pool:
-            reasons = list(p.reasons)
-            if p.eligible:
-                if role == OUTCOME_LEADER and not p.can_lead:
-                    reasons.append("不符合组长条件")
-                why = self.blocked(p.cert_no, batch, cap, chosen, specific, True)
-                if why:
-                    reasons.append(why)
-            lines.append(f"  {p.name}（{p.cert_no}）：{'、'.join(reasons) or '可选'}")
-        if not self.pool:
-            lines.append("  （名录中没有检查人员）")
-        return "\n".join(lines)
 
     def assign(self, unit: Unit, batch: int, cap: int) -> TeamAssignment:
         """Leader first from the leader list, then members from the eligible pool."""
         specific, removed = self.removed_for(unit.key)
         state = {"j": 0, "chosen": [], "specific": specific, "attempts": []}
-        if not self.eligible:
-            raise DrawError(self.infeasible(unit, batch, cap, [], specific, OUTCOME_MEMBER))
         leader = self.pick(unit, batch, cap, "leaders", OUTCOME_LEADER, state)
         for _ in range(self.rules.team.size - 1):
             self.pick(unit, batch, cap, "pool", OUTCOME_MEMBER, state)
@@ -296,6 +276,43 @@ class _Matcher:
         eligible_count = len(self.eligible) - sum(1 for c in specific if c in self.total)
         return TeamAssignment(unit.key, unit.name, batch, tuple(state["chosen"]), leader, eligible_count,
                               removed, tuple(state["attempts"]))
+
+
+def infeasibility(pool: Sequence[PoolEntry], unit: Unit, size: int, specific: dict[str, list[str]],
+                  chosen: Sequence[str] = (), role: str | None = None) -> str:
+    """The refusal text: the unit, the shortfall, and every inspector with every reason."""
+    free = [p for p in pool if p.eligible and p.cert_no not in specific]
+    leaders = sum(1 for p in free if p.can_lead)
+    lines = [f"无法为「{unit.name}」（{unit.key}）组成 {size} 人检查组：可选检查人员 {len(free)} 名"
+             f"（其中可任组长 {leaders} 名），至少需要 {size} 名且其中 1 名可任组长。各检查人员情况："]
+    for p in pool:
+        reasons = list(p.reasons) + list(specific.get(p.cert_no, ()))
+        if not reasons and not p.can_lead:
+            reasons.append("不符合组长条件")
+        if p.cert_no in chosen:
+            reasons.append(SKIP_IN_TEAM)
+        lines.append(f"  {p.name}（{p.cert_no}）：{'、'.join(reasons) or '可选'}")
+    if not pool:
+        lines.append("  （名录中没有检查人员）")
+    return "\n".join(lines)
+
+
+def check_teams(inputs: DrawInputs, units: Sequence[Unit]) -> None:
+    """Refuse, before the seed exists, any candidate unit that could not get a team whoever is drawn.
+
+    Recusal and rotation do not depend on the seed, so a unit left with fewer than `size` eligible
+    inspectors, or with no leader, is known now; workload caps are relaxed (with a warning) instead.
+    """
+    rules: Rules = inputs.rules  # type: ignore[assignment]
+    size = rules.team.size
+    pool = base_pool(inputs)
+    eligible = [p for p in pool if p.eligible]
+    specific = unit_removals(inputs)
+    for unit in sorted((u for u in units if u.key in specific), key=lambda u: u.key):
+        removed = specific[unit.key]  # units without removals are covered by plan()'s pool check
+        free = [p for p in eligible if p.cert_no not in removed]
+        if len(free) < size or not any(p.can_lead for p in free):
+            raise DrawError(infeasibility(pool, unit, size, removed))
 
 
 def batch_cap(slots: int, eligible: int, extra: int) -> int:
@@ -316,13 +333,14 @@ def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit]]) ->
     workload = tuple(
         Workload(c, m.by_cert[c].name, m.total[c], tuple(m.per_batch[c])) for c in m.eligible
     )
-    return TeamsResult(m.pool, caps, tuple(teams), workload, _warnings(m.relaxed, caps))
+    return TeamsResult(m.pool, caps, tuple(teams), workload, _warnings(m.relaxed, caps, m.draw_cap))
 
 
-def _warnings(relaxed: dict[tuple[int, str], list[str]], caps: tuple[int, ...]) -> tuple[str, ...]:
-    """One line per batch and role where the workload cap had to give way."""
-    return tuple(
-        f"第 {batch} 批：{len(units)} 家单位的{role}只能由已达本批次工作量上限（{caps[batch - 1]} 家）的检查人员担任，"
-        f"已放宽上限（首家：{units[0]}）"
-        for (batch, role), units in sorted(relaxed.items())
-    )
+def _warnings(relaxed: dict[tuple[int, int, str], list[str]], caps: tuple[int, ...],
+              draw_cap: int | None) -> tuple[str, ...]:
+    """One line per batch, cap and role where a workload cap had to give way."""
+    out = []
+    for (batch, level, role), units in sorted(relaxed.items()):
+        what = f"已达本批次工作量上限（{caps[batch - 1]} 家）" if level == 1 else f"已达本次抽查每人最多 {draw_cap} 家"
+        out.append(f"第 {batch} 批：{len(units)} 家单位的{role}只能由{what}的检查人员担任，已放宽上限（首家：{units[0]}）")
+    return tuple(out)

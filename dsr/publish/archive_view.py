@@ -19,7 +19,8 @@ COMMITMENT_FILE = "inputs/commitment.json"
 FROZEN_FILE = "inputs/frozen-inputs.json"
 
 
-def _load(path: Path) -> Any:
+def load_json(path: Path) -> Any:
+    """A JSON file, or a refusal naming it."""
     try:
         return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
@@ -50,9 +51,9 @@ def _drawn_on(record: dict[str, Any]) -> dt.date:
 
 def record_view(folder: Path) -> DrawView:
     """The DrawView of one record folder (its draw id is the folder name)."""
-    record = _load(folder / RECORD_FILE)
+    record = load_json(folder / RECORD_FILE)
     frozen = folder / FROZEN_FILE
-    inputs = inputs_from_document(_load(frozen)) if frozen.is_file() else None
+    inputs = inputs_from_document(load_json(frozen)) if frozen.is_file() else None
     items = tuple((i.code, i.name) for i in inputs.items if i.code == record["header"].get("item_code")) if inputs else ()
     withheld = withheld_strata(inputs.rules) if inputs else frozenset()
     return from_result(record["draw"], folder.name, _drawn_on(record), record["header"].get("detachment", ""),

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,7 +13,7 @@ from dsr.archive.store import Archive
 from dsr.cli import main
 from dsr.publish import results as r
 
-PARAMS = "params/detachment.yaml"
+PARAMS = str(Path(__file__).resolve().parents[1] / "params" / "detachment.yaml")
 
 
 @pytest.fixture

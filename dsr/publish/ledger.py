@@ -1,8 +1,4 @@
-"""The thin adapter between results review and the ledger: append events of a kind, read them back.
-
-Until dsr.archive's hash-chained Ledger is wired in, JsonlLog keeps the same events, chained by
-SHA-256, in one append-only JSON-lines file; the review logic only sees the EventLog protocol.
-"""
+"""The thin adapter between results review and a ledger: the archive's SQLite Ledger, or a JSON-lines log."""
 
 from __future__ import annotations
 

@@ -6,10 +6,13 @@ import copy
 import re
 from functools import lru_cache
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from dsr.errors import RecordError
+from dsr.record.notebook import quick_import
+
+if TYPE_CHECKING:
+    import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "witness"
@@ -23,8 +26,10 @@ _FORBIDDEN = re.compile(
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy without the timestamps and run metadata papermill and nbclient add, so equal runs render equally."""
+    """A copy without the defaults cell, timestamps and run metadata, so equal runs render equally."""
     nb = copy.deepcopy(nb)
+    # The defaults cell is overridden by the injected values shown right after it.
+    nb.cells = [c for c in nb.cells if "parameters" not in c.get("metadata", {}).get("tags", ())]
     for key in ("papermill", "widgets", "execution"):
         nb.metadata.pop(key, None)
     for cell in nb.cells:
@@ -37,7 +42,7 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 @lru_cache(maxsize=1)
 def _exporter():
-    from nbconvert import HTMLExporter
+    HTMLExporter = quick_import("nbconvert").HTMLExporter
 
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_anchor_links = True

@@ -1,0 +1,187 @@
+"""make_record: parameters ▶ executed notebook ▶ HTML ▶ PDF/A with attachments ▶ PAdES ▶ CMS, written once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsr.errors import RecordError
+from dsr.record import notebook as nbrun
+from dsr.record.build import RECORD_FILE, check_file_name, check_witnesses, input_sources, record_id
+from dsr.record.verify import HTML_FILE, INPUTS_DIR, PDF_FILE, SIG_SUFFIX
+
+# Attachment kinds: the PDF/A-3 relationship each gets.
+RECORD_TITLE = "消防监督“双随机、一公开”抽查记录"
+
+
+@dataclass(frozen=True)
+class RecordParams:
+    """Everything one brigade's record is made from. Paths may be anywhere; they are copied in."""
+
+    batch_id: str  # the ceremony (承诺) id
+    brigade: str
+    task_name: str
+    workbooks: tuple[Path, ...]  # the 一单两库 workbooks / CSVs
+    detachment: Path  # detachment.yaml
+    rules: Path  # this brigade's rules YAML
+    commitment: Path  # the published commitment JSON
+    frozen: Path  # this brigade's committed frozen-inputs JSON (carries the ledger history)
+    entropy: Mapping[str, Sequence[str]]  # source id ▶ values read out at the ceremony
+    witnesses: tuple[Mapping[str, str], ...]  # name, role, org
+    operator: Mapping[str, str]  # name, role, org
+    pkcs12: Path
+    passphrase: str = field(repr=False)
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
+    draw_at: str = ""  # when the public draw took place (ISO 8601)
+    test_identity: bool = False  # the demo 测试 identity: the record says so in red
+    notebook: Path | None = None  # default: notebooks/draw.ipynb
+
+
+@dataclass(frozen=True)
+class RecordPaths:
+    """The files of one finished record folder."""
+
+    folder: Path
+    pdf: Path
+    html: Path
+    html_sig: Path
+    record: Path
+    record_sig: Path
+    inputs: tuple[Path, ...]
+
+
+def holds_record(folder: Path) -> bool:
+    """True if the folder already holds (part of) a record."""
+    return folder.exists() and any((folder / name).exists() for name in (PDF_FILE, HTML_FILE, RECORD_FILE))
+
+
+STAGED_NAMES = {"commitment": "commitment.json", "frozen-inputs": "frozen-inputs.json"}
+
+
+def _input_files(params: RecordParams) -> list[tuple[Path, str, str]]:
+    """(source path, flat name, kind) for every input, refusing missing files and duplicate names."""
+    for path in (*params.workbooks, params.detachment, params.rules, params.commitment, params.frozen):
+        if not Path(path).is_file():
+            raise RecordError(f"找不到输入文件 {Path(path).name}")
+    sources = input_sources(params.workbooks, params.detachment, params.rules, params.commitment, params.frozen)
+    items = [(path, STAGED_NAMES.get(kind, path.name), kind) for path, kind in sources]
+    names = [check_file_name(name) for _, name, _ in items]
+    dups = sorted({n for n in names if names.count(n) > 1} | ({RECORD_FILE} & set(names)))
+    if dups:
+        raise RecordError("输入文件重名，无法一并附入记录：" + "、".join(dups))
+    return items
+
+
+def notebook_parameters(params: RecordParams, files: list[tuple[Path, str, str]], signer: Mapping[str, str],
+                        clock: str) -> dict:
+    """The notebook's parameters: relative paths only, so the record never shows this machine's folders."""
+    rel = {kind: f"{INPUTS_DIR}/{name}" for _, name, kind in files if kind != "workbook"}
+    return {
+        "batch_id": params.batch_id,
+        "brigade": params.brigade,
+        "task_name": params.task_name,
+        "workbooks": [f"{INPUTS_DIR}/{name}" for _, name, kind in files if kind == "workbook"],
+        "detachment_file": rel["detachment"],
+        "rules_file": rel["rules"],
+        "commitment_file": rel["commitment"],
+        "frozen_file": rel["frozen-inputs"],
+        "entropy_values": {k: [str(v) for v in vs] for k, vs in params.entropy.items()},
+        "fallbacks": dict(params.fallbacks),
+        "witnesses": [dict(w) for w in params.witnesses],
+        "operator": dict(params.operator),
+        "signer": dict(signer),
+        "test_identity": params.test_identity,
+        "draw_at": params.draw_at,
+        "created_at": clock,
+    }
+
+
+def _preflight(params: RecordParams, out_dir: Path, now: dt.datetime):
+    """Every refusal that needs no kernel: output folder, key, witnesses against the rules, inputs."""
+    from dsr.record.sign import load_identity
+
+    if holds_record(out_dir):
+        raise RecordError(f"输出文件夹 {out_dir.name} 中已有抽查记录，拒绝覆盖")
+    identity = load_identity(params.pkcs12, params.passphrase, now)
+    files = _input_files(params)
+    rules = _load_rules(params.rules)
+    check_witnesses(params.witnesses, rules.witnesses.minimum, rules.witnesses.required_roles)
+    return identity, files
+
+
+def _load_rules(path: Path):
+    from dsr.rules import load_rules
+
+    return load_rules(path)
+
+
+def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetime | None = None) -> RecordPaths:
+    """Build, render, sign and write one brigade's record into `out_dir` (created; refused if it holds a record).
+
+    `clock` is the record's created_at (ISO 8601 with offset); `now` is the real time the
+    signing certificate must be valid at (default: the system clock).
+    """
+    from dsr.record.pdf import parse_clock
+
+    parse_clock(clock)
+    out_dir = Path(out_dir)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    identity, files = _preflight(params, out_dir, now)
+    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        _write_record(params, staging, files, identity, clock)
+        _publish(staging, out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return paths_of(out_dir)
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move the finished staging folder into place (an empty existing folder is replaced)."""
+    if out_dir.exists():
+        if holds_record(out_dir) or any(out_dir.iterdir()):
+            raise RecordError(f"输出文件夹 {out_dir.name} 在生成期间被写入，拒绝覆盖")
+        out_dir.rmdir()
+    os.replace(staging, out_dir)
+
+
+def paths_of(folder: Path) -> RecordPaths:
+    """The record files of a folder (whether or not they exist)."""
+    inputs = tuple(sorted((folder / INPUTS_DIR).iterdir())) if (folder / INPUTS_DIR).is_dir() else ()
+    return RecordPaths(folder=folder, pdf=folder / PDF_FILE, html=folder / HTML_FILE,
+                       html_sig=folder / (HTML_FILE + SIG_SUFFIX), record=folder / RECORD_FILE,
+                       record_sig=folder / (RECORD_FILE + SIG_SUFFIX), inputs=inputs)
+
+
+def _write_record(params: RecordParams, staging: Path, files, identity, clock: str) -> None:
+    from dsr.record.pdf import Attachment, html_to_pdf
+    from dsr.record.render import render_html
+    from dsr.record.sign import sign_detached, sign_pdf
+
+    (staging / INPUTS_DIR).mkdir()
+    attachments = []
+    for source, name, kind in files:
+        data = source.read_bytes()
+        (staging / INPUTS_DIR / name).write_bytes(data)
+        attachments.append(Attachment(name, data, "Source", kind))
+    nb = nbrun.read_notebook(params.notebook or nbrun.DEFAULT_NOTEBOOK)
+    parameters = notebook_parameters(params, files, identity.describe(), clock)
+    executed = nbrun.execute(nb, parameters, cwd=staging)
+    record = staging / RECORD_FILE
+    if not record.is_file():
+        raise RecordError(f"笔记本没有写出 {RECORD_FILE}")
+    record_data = record.read_bytes()
+    html = render_html(executed, f"{RECORD_TITLE} {record_id(params.batch_id, params.brigade)}", clock)
+    (staging / HTML_FILE).write_bytes(html)
+    pdf = html_to_pdf(html, [*attachments, Attachment(RECORD_FILE, record_data, "Data", "record")], clock)
+    (staging / PDF_FILE).write_bytes(sign_pdf(pdf, identity))
+    (staging / (HTML_FILE + SIG_SUFFIX)).write_bytes(sign_detached(html, identity))
+    (staging / (RECORD_FILE + SIG_SUFFIX)).write_bytes(sign_detached(record_data, identity))

@@ -1,0 +1,297 @@
+"""What the record notebook displays: escaped HTML tables, inline SVG charts and the signature block."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Chinese labels for the draw's status codes.
+STATUS = {"drawn": "抽中", "not_drawn": "未抽中", "excluded": "不参加抽取"}
+MPL_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+MPL_FAMILY = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+
+
+@dataclass(frozen=True)
+class Html:
+    """A fragment of already escaped HTML that Jupyter displays as is."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Svg:
+    """An SVG image that Jupyter displays inline."""
+
+    text: str
+
+    def _repr_svg_(self) -> str:
+        return self.text
+
+
+def esc(value: Any) -> str:
+    """Escape any value for HTML text or attribute (None shows as an empty cell)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def join(*parts: Html) -> Html:
+    """Several fragments shown as one output."""
+    return Html("".join(p.text for p in parts))
+
+
+def heading(text: str, level: int = 3) -> Html:
+    """A heading with escaped text."""
+    return Html(f"<h{level}>{esc(text)}</h{level}>")
+
+
+def note(text: str, cls: str = "dsr-note") -> Html:
+    """A short paragraph of escaped text."""
+    return Html(f'<p class="{cls}">{esc(text)}</p>')
+
+
+def table(rows: Iterable[Sequence[Any]], columns: Sequence[str], numeric: Sequence[str] = (),
+          cls: str = "") -> Html:
+    """An HTML table with every cell escaped; `numeric` columns are right-aligned."""
+    num = [c in numeric for c in columns]
+    head = "".join(f'<th{" class=num" if n else ""}>{esc(c)}</th>' for c, n in zip(columns, num))
+    body = []
+    for row in rows:
+        cells = "".join(f'<td{" class=num" if n else ""}>{esc(v)}</td>' for v, n in zip(row, num))
+        body.append(f"<tr>{cells}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(columns)}">（无）</td></tr>')
+    klass = f' class="{esc(cls)}"' if cls else ""
+    return Html(f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def key_values(pairs: Iterable[tuple[str, Any]]) -> Html:
+    """A two-column table of labels and values."""
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs)
+    return Html(f'<table class="dsr-kv"><tbody>{rows}</tbody></table>')
+
+
+def load_json(path: str | Path) -> Any:
+    """Read a JSON file (UTF-8)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def header(title: str, detachment: str, brigade: str, task: str, item: str, record_id: str,
+           dates: Sequence[tuple[str, str]], test_mark: bool) -> Html:
+    """The record's title block: 支队 / 大队, 任务名称, 抽查事项, draw id and dates."""
+    mark = '<p class="dsr-sub dsr-test-mark">测试记录：使用测试证书签名，不具法律效力</p>' if test_mark else ""
+    title_html = f'<h1 class="dsr-title">{esc(title)}</h1>'
+    sub = f'<p class="dsr-sub">{esc(detachment)} · {esc(brigade)}</p>{mark}'
+    rid = f'<p class="dsr-sub">记录编号 <span class="dsr-record-id">{esc(record_id)}</span></p>'
+    pairs = [("支队", detachment), ("大队", brigade), ("任务名称", task), ("抽查事项", item),
+             ("记录编号", record_id), *dates]
+    return join(Html(title_html + sub + rid), key_values(pairs))
+
+
+def people(witnesses: Sequence[Mapping[str, str]], operator: Mapping[str, str]) -> Html:
+    """The witnesses with their roles, and the operator."""
+    rows = [(i, w.get("role"), w.get("name"), w.get("org", "")) for i, w in enumerate(witnesses, 1)]
+    rows.append(("操作", operator.get("role", "操作员"), operator.get("name"), operator.get("org", "")))
+    return table(rows, ("序号", "身份", "姓名", "单位"))
+
+
+def commitment_summary(commitment: Mapping[str, Any], digest: str, brigade: str) -> Html:
+    """The commitment: its hash, when it was made, and this brigade's committed sizes."""
+    entry = commitment.get("brigades", {}).get(brigade, {})
+    pairs = [("承诺编号", commitment.get("ceremony_id")), ("承诺时间", commitment.get("created_at")),
+             ("承诺人", commitment.get("operator")), ("抽取算法", commitment.get("algorithm")),
+             ("软件版本", f"dsr {commitment.get('software', {}).get('version', '')}"),
+             ("承诺 SHA-256", digest), ("本大队输入 SHA-256", entry.get("inputs_sha256"))]
+    strata = [(s.get("name"), s.get("N"), s.get("n")) for s in entry.get("strata", ())]
+    return join(key_values(pairs), heading("承诺的分层抽取数"), table(strata, ("分层", "总数 N", "抽取数 n"), ("总数 N", "抽取数 n")))
+
+
+def sources_table(sources: Iterable[Any]) -> Html:
+    """The entropy sources announced in the commitment."""
+    rows = [(s.id, s.kind, s.description, s.when, s.fallback) for s in sources]
+    return table(rows, ("熵源", "类型", "说明", "取值时间与方式", "备用方案"))
+
+
+def files_table(files: Iterable[Any]) -> Html:
+    """Every input file with its SHA-256 and size."""
+    rows = [(f.name, f.kind, f.entry()["sha256"], f.entry()["size"]) for f in files]
+    return table(rows, ("文件", "类别", "SHA-256", "字节数"), ("字节数",))
+
+
+def counts_table(inputs: Any) -> Html:
+    """How many rows of each kind the draw's inputs hold."""
+    rows = [("检查对象（本大队）", len(inputs.units)), ("执法检查人员（可选派范围）", len(inputs.inspectors)),
+            ("抽查事项", len(inputs.items)), ("利害关系", len(inputs.conflicts)),
+            ("不列入随机抽查", len(inputs.exclusions)), ("抽查历史", len(inputs.history))]
+    return table(rows, ("输入", "条数"), ("条数",))
+
+
+def seed_steps(values: Mapping[str, Sequence[Any]], fallbacks: Mapping[str, str], canonical: str,
+               commitment_sha256: str, seed_hex: str, label: str) -> Html:
+    """The seed derivation step by step, as a stranger would redo it by hand."""
+    rows = [(k, " ".join(str(v) for v in vs), fallbacks.get(k, "")) for k, vs in values.items()]
+    steps = [
+        ("① 公开随机数", "见上表"),
+        ("② 规范熵串（RFC 3797 式）", canonical),
+        ("③ 承诺 SHA-256", commitment_sha256),
+        ("④ 种子 = SHA-256(标签 ‖ 0x00 ‖ 承诺哈希字节 ‖ 规范熵串)", f"标签 {label}"),
+        ("⑤ 种子（十六进制）", seed_hex),
+    ]
+    return join(table(rows, ("熵源", "现场读出的值", "启用备用方案的原因")), key_values(steps))
+
+
+def rules_summary(rules: Any) -> Html:
+    """The rules that governed the draw: strata, rounding, teams and batches."""
+    strata = [(s.name, s.mode, s.ratio, s.count, s.minimum, s.maximum) for s in rules.strata]
+    team = rules.team
+    pairs = [("细则", rules.title or ""), ("年度", rules.year), ("抽查事项", rules.item_code),
+             ("取整方式", rules.rounding), ("本年度已抽不再抽", "是" if rules.exclude_drawn_this_year else "否"),
+             ("参加抽取的单位状态", "、".join(rules.eligible_statuses)),
+             ("检查组人数", team.size), ("组长要求", f"{'须有' if team.leader.required else '不要求'}，执法年限 ≥ {team.leader.min_years}"),
+             ("人员范围", "、".join(team.pool)), ("轮换回避", "是" if team.rotation else "否"),
+             ("批次数", rules.batches.count), ("见证人", f"至少 {rules.witnesses.minimum} 名；须有：{'、'.join(rules.witnesses.required_roles) or '无'}")]
+    cols = ("分层", "方式", "比例", "数量", "最少", "最多")
+    return join(key_values(pairs), table(strata, cols, ("比例", "数量", "最少", "最多")))
+
+
+def strata_table(draw: Mapping[str, Any]) -> Html:
+    """Per stratum and cell: N, n and the exact inclusion probability."""
+    rows = []
+    for s in draw.get("strata", ()):
+        for c in s.get("cells", ()):
+            rows.append((s.get("name"), c.get("cell"), c.get("ratio"), c.get("N"), c.get("n"), c.get("probability")))
+        if not s.get("cells"):
+            rows.append((s.get("name"), "", "", s.get("N"), s.get("n"), ""))
+    return table(rows, ("分层", "单元", "实际比例", "总数 N", "抽取数 n", "入选概率"), ("总数 N", "抽取数 n"))
+
+
+def batches_tables(draw: Mapping[str, Any]) -> Html:
+    """The drawn units batch by batch, in drawn order, with their tickets."""
+    units = {u["key"]: u for u in draw.get("units", ())}
+    parts = []
+    for batch in draw.get("batches", ()):
+        rows = [(i, units[k].get("name"), k, units[k].get("stratum"), units[k].get("probability"),
+                 units[k].get("ticket", "")[:16] + "…") for i, k in enumerate(batch.get("units", ()), 1)]
+        parts += [heading(f"第 {batch.get('number')} 批（{len(rows)} 家）"),
+                  table(rows, ("序号", "单位名称", "统一社会信用代码/注册号", "分层", "入选概率", "签号（前 16 位）"))]
+    return join(*parts) if parts else note("本次没有抽中单位。")
+
+
+def excluded_table(draw: Mapping[str, Any]) -> Html:
+    """Units that took no part in the draw, each with its reason."""
+    rows = [(u.get("name"), u.get("key"), u.get("reason")) for u in draw.get("units", ()) if u.get("status") == "excluded"]
+    return table(rows, ("单位名称", "统一社会信用代码/注册号", "原因"))
+
+
+def teams_table(draw: Mapping[str, Any]) -> Html:
+    """Each drawn unit's team (leader first) and who was recused from it, with reasons."""
+    names = {p["cert_no"]: p.get("name", "") for p in draw.get("pool", ())}
+    rows = []
+    for t in draw.get("teams", ()):
+        members = "、".join(f"{names.get(c, '')}（{c}）" + ("［组长］" if c == t.get("leader") else "") for c in t.get("members", ()))
+        removed = "；".join(f"{r.get('name', '')}：{'、'.join(r.get('reasons', ()))}" for r in t.get("removed", ()))
+        rows.append((t.get("batch"), t.get("unit_name"), members, t.get("eligible_count"), removed))
+    return table(rows, ("批次", "单位名称", "检查组", "可选人数", "回避人员及原因"), ("批次", "可选人数"))
+
+
+def pool_table(draw: Mapping[str, Any]) -> Html:
+    """Inspectors who could not serve in this draw at all, with reasons."""
+    rows = [(p.get("name"), p.get("cert_no"), p.get("brigade"), "、".join(p.get("reasons", ())))
+            for p in draw.get("pool", ()) if not p.get("eligible")]
+    return table(rows, ("姓名", "执法证号", "单位", "不参加选派的原因"))
+
+
+def workload_table(draw: Mapping[str, Any]) -> Html:
+    """Units given to each eligible inspector, in total and per batch."""
+    rows = [(w.get("name"), w.get("cert_no"), w.get("total"), " / ".join(str(x) for x in w.get("per_batch", ())))
+            for w in draw.get("workload", ())]
+    return table(rows, ("姓名", "执法证号", "合计", "各批次"), ("合计",))
+
+
+def warnings_list(draw: Mapping[str, Any]) -> Html:
+    """Warnings the draw raised (shown, never hidden)."""
+    items = "".join(f"<li>{esc(w)}</li>" for w in draw.get("warnings", ()))
+    return Html(f'<ul class="dsr-warn">{items}</ul>') if items else note("无警告。")
+
+
+def _figure(width: float, height: float):
+    import matplotlib
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    for path in MPL_FONTS:
+        if Path(path).exists() and path not in {f.fname for f in font_manager.fontManager.ttflist}:
+            font_manager.fontManager.addfont(path)
+    matplotlib.rcParams.update({"font.sans-serif": MPL_FAMILY, "font.family": "sans-serif",
+                                "axes.unicode_minus": False, "svg.hashsalt": "dsr-record",
+                                "svg.fonttype": "none", "svg.id": "dsr"})
+    return Figure(figsize=(width, height))
+
+
+def _svg(fig) -> Svg:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    return Svg(text[text.index("<svg"):])
+
+
+def strata_chart(draw: Mapping[str, Any]) -> Svg:
+    """Bar chart: population N and drawn n per stratum."""
+    strata = list(draw.get("strata", ()))
+    fig = _figure(6.4, 0.5 + 0.45 * max(len(strata), 1))
+    ax = fig.subplots()
+    names = [s.get("name", "") for s in strata][::-1]
+    ax.barh(names, [s.get("N", 0) for s in strata][::-1], color="#d9d9d9", label="总数 N")
+    ax.barh(names, [s.get("n", 0) for s in strata][::-1], color="#8b0000", label="抽取数 n")
+    ax.set_xlabel("单位数")
+    ax.set_title("各分层总数与抽取数")
+    ax.legend(loc="lower right", fontsize=8)
+    return _svg(fig)
+
+
+def workload_chart(draw: Mapping[str, Any]) -> Svg:
+    """Bar chart: units assigned to each eligible inspector."""
+    load = list(draw.get("workload", ()))
+    fig = _figure(6.4, 0.5 + 0.28 * max(len(load), 1))
+    ax = fig.subplots()
+    names = [f"{w.get('name', '')}" for w in load][::-1]
+    ax.barh(names, [w.get("total", 0) for w in load][::-1], color="#4a6fa5")
+    ax.set_xlabel("检查单位数")
+    ax.set_title("执法检查人员工作量")
+    ax.tick_params(axis="y", labelsize=7)
+    return _svg(fig)
+
+
+def seal(record_id: str, digest: str, qr_svg: str) -> Html:
+    """The record's id, the SHA-256 of record.json and a QR code carrying both."""
+    return Html(
+        f'<div class="dsr-qr">{qr_svg}<br>扫码核对记录编号与哈希</div>'
+        f'<table class="dsr-kv"><tbody><tr><th>记录编号</th><td>{esc(record_id)}</td></tr>'
+        f'<tr><th>record.json SHA-256</th><td class="dsr-hash">{esc(digest)}</td></tr></tbody></table>'
+        '<p class="dsr-note">record.json 以及全部输入文件作为附件嵌入本 PDF；'
+        '任何人可用 <code>dsr verify</code> 核对签名、附件哈希并重新抽取。</p>'
+        '<div style="clear: both"></div>'
+    )
+
+
+def software_table(software: Mapping[str, str], algorithm: str) -> Html:
+    """Software and algorithm versions that made the record."""
+    return table([("抽取算法", algorithm), *software.items()], ("组件", "版本"))
+
+
+def signature_block(witnesses: Sequence[Mapping[str, str]], operator: Mapping[str, str],
+                    signer: Mapping[str, str]) -> Html:
+    """Lines for handwritten signatures on the printed copy, and the electronic signer."""
+    rows = [(w.get("role"), w.get("name"), "", "") for w in witnesses]
+    rows.append((operator.get("role", "操作员"), operator.get("name"), "", ""))
+    sign = table(rows, ("身份", "姓名", "签字", "日期"), cls="dsr-sign")
+    signer_pairs = [("电子签章证书", signer.get("subject")), ("颁发者", signer.get("issuer")),
+                    ("证书 SHA-256", signer.get("sha256"))]
+    return join(Html('<div class="dsr-sign">'), sign, key_values(signer_pairs), Html("</div>"))

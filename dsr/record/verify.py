@@ -1,0 +1,260 @@
+"""Verify a record (PDF, HTML or folder): signatures, attached inputs, then re-derive the draw."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from dsr.errors import RecordError
+from dsr.record.build import RECORD_FILE
+
+PDF_FILE = "record.pdf"
+HTML_FILE = "record.html"
+SIG_SUFFIX = ".p7s"
+INPUTS_DIR = "inputs"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification step: a Chinese label, whether it passed, and what was found."""
+
+    label: str
+    ok: bool
+    detail: str = ""
+
+    def line(self) -> str:
+        """The line `dsr verify` prints for this check."""
+        mark = "✔" if self.ok else "✘"
+        return f"{mark} {self.label}" + (f"：{self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every check made on one record; `ok` only if there was at least one and all passed."""
+
+    path: str
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+
+# A replay hook: (record, attached files by name) ▶ checks. Set by dsr.record.replay.
+Replay = Callable[[Mapping, Mapping[str, bytes]], list[Check]]
+
+
+def _validation_context(roots: tuple[x509.Certificate, ...]):
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import ValidationContext
+
+    certs = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in roots]
+    return ValidationContext(trust_roots=certs, allow_fetching=False, revocation_mode="soft-fail")
+
+
+def _signer_name(status) -> str:
+    try:
+        return status.signing_cert.subject.native.get("common_name", "?")
+    except (AttributeError, ValueError):
+        return "?"
+
+
+def pdf_signature_checks(pdf: bytes, roots: tuple[x509.Certificate, ...]) -> list[Check]:
+    """One check per PDF signature (integrity, chain to a trust root, permitted later changes) and one for coverage."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # noqa: BLE001 - a broken file is a failed check, not a crash
+        return [Check("PDF 签名", False, f"无法读取 PDF：{exc}")]
+    if not signatures:
+        return [Check("PDF 签名", False, "PDF 中没有签名")]
+    checks = []
+    for sig in signatures:
+        checks.append(_one_pdf_signature(sig, roots, validate_pdf_signature))
+    try:
+        last = validate_pdf_signature(signatures[-1], _validation_context(roots), skip_diff=True)
+        whole = last.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    except Exception:  # noqa: BLE001
+        whole = False
+    checks.append(Check("PDF 最后一个签名覆盖整个文件", whole,
+                        "签名后未再改动" if whole else "签名之后文件又被追加或改动"))
+    return checks
+
+
+def _one_pdf_signature(sig, roots, validate) -> Check:
+    label = f"PDF 签名「{sig.field_name}」"
+    try:
+        status = validate(sig, _validation_context(roots))
+    except Exception as exc:  # noqa: BLE001
+        return Check(label, False, f"无法验证：{type(exc).__name__}")
+    who = _signer_name(status)
+    if status.bottom_line:
+        return Check(label, True, f"完整、证书链可信，签名者 {who}")
+    reasons = []
+    if not status.intact:
+        reasons.append("签名覆盖的字节已被改动")
+    elif not status.valid:
+        reasons.append("签名值无效")
+    if not status.trusted:
+        reasons.append("证书链不通向所给信任根")
+    if status.modification_level is not None and not status.docmdp_ok:
+        reasons.append("签名后有不允许的改动")
+    return Check(label, False, ("；".join(reasons) or "无效") + f"（签名者 {who}）")
+
+
+def detached_checks(label: str, content: bytes, signature: bytes | None,
+                    roots: tuple[x509.Certificate, ...]) -> Check:
+    """Validate a detached CMS signature (.p7s) over exact bytes against the trust roots."""
+    if signature is None:
+        return Check(label, False, "缺少签名文件 .p7s")
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+
+    try:
+        signed = cms.ContentInfo.load(signature)["content"]
+        status = asyncio.run(async_validate_detached_cms(content, signed, signer_validation_context=
+                                                        _validation_context(roots)))
+    except Exception as exc:  # noqa: BLE001
+        return Check(label, False, f"签名无法解析：{type(exc).__name__}")
+    if status.bottom_line:
+        return Check(label, True, f"完整、证书链可信，签名者 {_signer_name(status)}")
+    why = "内容已被改动或签名值无效" if not (status.intact and status.valid) else "证书链不通向所给信任根"
+    return Check(label, False, why)
+
+
+def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
+    """The files embedded in the PDF, by name (the latest revision's view)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    out: dict[str, bytes] = {}
+    for name, contents in reader.attachments.items():
+        out[name] = contents[0] if len(contents) == 1 else b"".join(contents) + b"\x00duplicate"
+    return out
+
+
+def read_record(files: Mapping[str, bytes]) -> dict:
+    """Parse record.json from the attached files; RecordError if it is missing or not JSON."""
+    if RECORD_FILE not in files:
+        raise RecordError(f"记录中缺少 {RECORD_FILE}")
+    try:
+        return json.loads(files[RECORD_FILE].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"{RECORD_FILE} 不是有效的 JSON：{exc}") from exc
+
+
+def manifest_checks(record: Mapping, files: Mapping[str, bytes]) -> list[Check]:
+    """Each input the record lists must be attached with the stated SHA-256; nothing else may be attached."""
+    checks = []
+    listed = {entry["name"]: entry for entry in record.get("inputs", ())}
+    for name, entry in listed.items():
+        data = files.get(name)
+        if data is None:
+            checks.append(Check(f"附件 {name}", False, "记录列出但未附带"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        ok = digest == entry.get("sha256") and len(data) == entry.get("size")
+        checks.append(Check(f"附件 {name}", ok, f"SHA-256 {digest[:16]}…" + ("一致" if ok else " 与记录不符")))
+    extra = sorted(set(files) - set(listed) - {RECORD_FILE})
+    if extra:
+        checks.append(Check("附件清单", False, "多出记录未列出的附件：" + "、".join(extra)))
+    return checks
+
+
+def verify_pdf(pdf: bytes, roots: tuple[x509.Certificate, ...], replay: Replay | None) -> list[Check]:
+    """All checks of a record PDF: signatures, attachments against the manifest, replay of the draw."""
+    checks = pdf_signature_checks(pdf, roots)
+    try:
+        files = pdf_attachments(pdf)
+        record = read_record(files)
+    except Exception as exc:  # noqa: BLE001
+        return [*checks, Check("记录 JSON", False, str(exc))]
+    checks.append(Check("记录 JSON", True, f"{record.get('record_id', '?')}，SHA-256 "
+                                          f"{hashlib.sha256(files[RECORD_FILE]).hexdigest()[:16]}…"))
+    checks.extend(manifest_checks(record, files))
+    return checks + _replay(replay, record, files)
+
+
+def _replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) -> list[Check]:
+    if replay is None:
+        return [Check("重新抽取", False, "本程序版本不能重新抽取")]
+    try:
+        return replay(record, files)
+    except Exception as exc:  # noqa: BLE001 - anything the replay trips on is a failed check
+        return [Check("重新抽取", False, f"{type(exc).__name__}: {exc}")]
+
+
+def _read_optional(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Replay | None) -> list[Check]:
+    """All checks of a record folder: the PDF, the HTML and JSON signatures, the input copies, the replay."""
+    checks: list[Check] = []
+    pdf = _read_optional(folder / PDF_FILE)
+    checks.extend(verify_pdf(pdf, roots, replay) if pdf is not None else [Check("PDF 记录", False, "缺少 record.pdf")])
+    html = _read_optional(folder / HTML_FILE)
+    record_data = _read_optional(folder / RECORD_FILE)
+    checks.append(detached_checks("HTML 签名", html or b"", _read_optional(folder / (HTML_FILE + SIG_SUFFIX)), roots)
+                  if html is not None else Check("HTML 签名", False, "缺少 record.html"))
+    if record_data is None:
+        return [*checks, Check("记录 JSON 签名", False, "缺少 record.json")]
+    checks.append(detached_checks("记录 JSON 签名", record_data,
+                                  _read_optional(folder / (RECORD_FILE + SIG_SUFFIX)), roots))
+    checks.extend(_folder_consistency(folder, record_data, pdf, html))
+    return checks
+
+
+def _folder_consistency(folder: Path, record_data: bytes, pdf: bytes | None, html: bytes | None) -> list[Check]:
+    """The loose record.json, input copies and HTML must be the very ones the signed PDF carries."""
+    digest = hashlib.sha256(record_data).hexdigest()
+    checks = []
+    if pdf is not None:
+        try:
+            same = pdf_attachments(pdf).get(RECORD_FILE) == record_data
+        except Exception:  # noqa: BLE001
+            same = False
+        checks.append(Check("record.json 与 PDF 附件一致", same, "" if same else "两者不同"))
+    if html is not None:
+        shown = digest.encode() in html
+        checks.append(Check("HTML 记载的记录哈希", shown, digest[:16] + "…" + ("" if shown else " 未在 HTML 中出现")))
+    try:
+        files = {p.name: p.read_bytes() for p in sorted((folder / INPUTS_DIR).iterdir()) if p.is_file()}
+        record = json.loads(record_data)
+        checks.extend(Check("副本 " + c.label, c.ok, c.detail) for c in manifest_checks(record, files))
+    except (OSError, ValueError) as exc:
+        checks.append(Check("输入副本", False, str(exc)))
+    return checks
+
+
+def verify_path(path: Path, roots: tuple[x509.Certificate, ...], replay: Replay | None = None) -> Verification:
+    """Verify a record PDF, its HTML (with the folder beside it) or its folder."""
+    path = Path(path)
+    if not path.exists():
+        raise RecordError(f"找不到 {path}")
+    if not roots:
+        raise RecordError("没有信任根证书（--trust）")
+    if replay is None:
+        from dsr.record.replay import replay_draw as replay
+    if path.is_dir():
+        checks = verify_folder(path, roots, replay)
+    elif path.suffix.lower() == ".pdf":
+        checks = verify_pdf(path.read_bytes(), roots, replay)
+    elif path.suffix.lower() in (".html", ".htm"):
+        checks = verify_folder(path.parent, roots, replay)
+    else:
+        raise RecordError(f"不认识的记录文件类型：{path.name}（应为 .pdf、.html 或记录文件夹）")
+    return Verification(str(path), tuple(checks))

@@ -1,0 +1,131 @@
+"""A small, real ceremony for record tests: workbooks, rules, commitment, frozen inputs and test keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from dsr.core import commitment as cm
+from dsr.core import entropy, freeze
+from dsr.core.canonical import canonical_bytes
+from dsr.inputs import load_detachment
+from dsr.inputs.reader import read_inputs
+from dsr.record.pipeline import RecordParams
+from dsr.record.sign import ensure_test_keys
+from inputs_helpers import (credit_code, conflict_row, exclusion_row, inspector_row, item_row, unit_row,
+                            write_xlsx)
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIGADE = "文峰区"
+BATCH_ID = "TEST-2026-12"
+DAY = dt.date(2026, 12, 1)
+CLOCK = "2026-11-30T10:30:00+08:00"
+NOW = dt.datetime(2026, 11, 30, 2, 30, tzinfo=dt.timezone.utc)
+WITNESSES = (
+    {"name": "王建国", "role": "廉政监督员", "org": "支队纪检组"},
+    {"name": "李<script>alert(1)</script>", "role": "企业代表", "org": "某商贸有限公司"},
+)
+OPERATOR = {"name": "贾兵", "role": "操作员", "org": "支队法制宣传科"}
+SOURCES = [{"id": "dice", "kind": "dice", "description": "见证人掷 20 枚十面骰", "when": "摇号现场",
+            "fallback": "无法辨认时重掷", "count": "20", "low": "0", "high": "9"}]
+ENTROPY = {"dice": ["3", "8", "0", "9", "5", "1", "2", "7", "4", "6", "0", "9", "1", "8", "2", "7", "3", "6", "4", "5"]}
+
+
+def _code(n: int) -> str:
+    return credit_code(f"9141050200000{n:03d}X"[:17])
+
+
+def unit_rows() -> list[dict]:
+    """Ten 文峰区 units: four crowded, one closed, one on the exclusion list, one hostile name."""
+    rows = []
+    for n in range(10):
+        name = f"安阳市文峰区测试商贸{n}号有限公司" if n != 3 else "<script>alert('x')</script>商店"
+        rows.append(unit_row(name=name, code=_code(n), crowded="是" if n < 4 else "否",
+                             status="停业" if n == 9 else "在营"))
+    return rows
+
+
+def inspector_rows() -> list[dict]:
+    """Five 文峰区 inspectors, three of whom may lead."""
+    names = ["李四", "王五", "赵六", "钱七", "孙八"]
+    return [inspector_row(name=name, cert_no=f"4105020010{i}", leader="是" if i < 3 else "否")
+            for i, name in enumerate(names)]
+
+
+# Half the crowded units, two of the others, teams of two in two batches, two witnesses.
+COMMON_YAML = """year: 2026
+item_code: XF-001
+strata:
+  - {name: 人员密集场所, filter: {crowded: true}, mode: RATIO, ratio: 0.5}
+  - {name: 其他单位, mode: COUNT, count: 2}
+team: {size: 2, leader: {required: true, min_years: 0}}
+batches: {count: 2}
+witnesses: {minimum: 2, required_roles: [廉政监督员]}
+"""
+RULES_YAML = """include: _common.yaml
+title: 文峰区测试细则
+brigade: 文峰区
+team: {pool: [文峰区]}
+"""
+
+
+def rules(folder: Path):
+    """The test rules, loaded by the real loader."""
+    from dsr.rules import load_rules
+
+    return load_rules(folder / "rules-文峰区.yaml")
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    """Files of one test ceremony on disk."""
+
+    folder: Path
+    workbooks: tuple[Path, ...]
+    detachment: Path
+    rules: Path
+    commitment: Path
+    frozen: Path
+    keys: object
+
+
+def make_ceremony(folder: Path) -> Ceremony:
+    """Write workbooks, rules, commitment and frozen inputs for one brigade, as `dsr commit` would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    books = (
+        write_xlsx(folder / "检查对象名录库.xlsx", "检查对象名录库", unit_rows()),
+        write_xlsx(folder / "执法检查人员名录库.xlsx", "执法检查人员名录库", inspector_rows()),
+        write_xlsx(folder / "随机抽查事项清单.xlsx", "随机抽查事项清单", [item_row()]),
+        write_xlsx(folder / "利害关系登记.xlsx", "利害关系登记",
+                   [conflict_row(cert_no="41050200100", inspector_name="李四", unit_key=_code(0))]),
+        write_xlsx(folder / "不列入随机抽查名单.xlsx", "不列入随机抽查名单",
+                   [exclusion_row(unit_key=_code(5), valid_from="2026-11-01", valid_to="2026-12-31")]),
+    )
+    (folder / "rules-文峰区.yaml").write_text(RULES_YAML, encoding="utf-8")
+    (folder / "_common.yaml").write_text(COMMON_YAML, encoding="utf-8")
+    detachment_path = ROOT / "params" / "detachment.yaml"
+    detachment = load_detachment(detachment_path)
+    checked = read_inputs(list(books), detachment, DAY)
+    inputs = freeze.build_draw_inputs(checked.directory, detachment.name, BRIGADE, rules(folder), (), DAY)
+    sources = entropy.sources_from_plain(SOURCES)
+    commitment = cm.make_commitment(BATCH_ID, detachment.name, {BRIGADE: inputs}, sources,
+                                    metadata.version("dsr"), cm.ALGORITHM, "2026-11-27T09:00:00+08:00", "贾兵")
+    (folder / "commitment.json").write_bytes(canonical_bytes(commitment))
+    (folder / "frozen.json").write_bytes(canonical_bytes(freeze.frozen_document(inputs)))
+    rules_path = folder / "rules-文峰区.yaml"
+    keys = ensure_test_keys(folder / "keys", NOW)
+    return Ceremony(folder, books, detachment_path, rules_path, folder / "commitment.json", folder / "frozen.json", keys)
+
+
+def params(c: Ceremony, **over) -> RecordParams:
+    """RecordParams for the test ceremony; keyword overrides replace fields."""
+    values = dict(
+        batch_id=BATCH_ID, brigade=BRIGADE, task_name="2026年12月消防监督抽查（测试）", workbooks=c.workbooks,
+        detachment=c.detachment, rules=c.rules, commitment=c.commitment, frozen=c.frozen, entropy=ENTROPY,
+        witnesses=WITNESSES, operator=OPERATOR, pkcs12=c.keys.signer_p12, passphrase=c.keys.passphrase,
+        draw_at="2026-11-30T10:00:00+08:00", test_identity=True,
+    )
+    values.update(over)
+    return RecordParams(**values)

@@ -20,7 +20,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 
 def to_plain(value: Any) -> Any:
-    """Turn dataclasses, tuples, Decimals and dates into JSON-ready builtins."""
+    """Turn dataclasses, tuples, Decimals and dates into JSON-ready builtins, objects' keys in canonical order."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -33,20 +33,37 @@ def to_plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return to_plain(value.value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError(f"canonical JSON keys must be str, got {type(k).__name__}")
-            out[k] = to_plain(v)
-        return out
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        for k in value:
+            if not isinstance(k, str):
+                raise TypeError(f"canonical JSON keys must be str, got {type(k).__name__}")
+        return {k: to_plain(value[k]) for k in _sorted_keys(value)}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: to_plain(getattr(value, name)) for name in _field_order(type(value))}
     if isinstance(value, (set, frozenset)):
         raise TypeError("sets have no canonical order; sort them into a tuple first")
     raise TypeError(f"cannot encode {type(value).__name__} canonically")
+
+
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
+
+
+def _field_order(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names in canonical key order, computed once per class."""
+    order = _FIELD_ORDER.get(cls)
+    if order is None:
+        order = _FIELD_ORDER[cls] = tuple(_sorted_keys([f.name for f in fields(cls)]))
+    return order
+
+
+def _sorted_keys(keys: Any) -> list[str]:
+    """Keys in RFC 8785 order: by UTF-16 code units, which is code-point order unless a key leaves the BMP."""
+    keys = list(keys)
+    if all(k.isascii() or max(k) <= "\uffff" for k in keys):
+        return sorted(keys)
+    return sorted(keys, key=_sort_key)
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -137,32 +154,12 @@ def _sort_key(key: str) -> list[int]:
     return list(key.encode("utf-16-be"))
 
 
-def _dump(value: Any, out: list[str]) -> None:
-    if isinstance(value, dict):
-        out.append("{")
-        for i, key in enumerate(sorted(value, key=_sort_key)):
-            if i:
-                out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
-            out.append(":")
-            _dump(value[key], out)
-        out.append("}")
-    elif isinstance(value, list):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _dump(item, out)
-        out.append("]")
-    else:
-        out.append(json.dumps(value, ensure_ascii=False))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """The canonical UTF-8 JSON encoding of a value."""
-    out: list[str] = []
-    _dump(to_plain(value), out)
-    return "".join(out).encode("utf-8")
+    """The canonical UTF-8 JSON encoding of a value (to_plain already put every object's keys in order)."""
+    return _ENCODER.encode(to_plain(value)).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

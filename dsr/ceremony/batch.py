@@ -1,0 +1,384 @@
+"""`dsr batch`: one witnessed ceremony for a detachment — one commitment, one entropy, a record per brigade.
+
+The order of events, each written to the hash-chained ledger before the next begins:
+commit (the commitment folder with its notice) ▶ draw (one row per brigade: drawn units and teams)
+▶ record (one signed record folder per brigade). A rerun finishes only what is missing; a second,
+different draw of the same commitment is refused unless the first was voided with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dsr import __version__
+from dsr.archive import LEDGER_NAME, Archive, Ledger, recover
+from dsr.ceremony.config import Ceremony
+from dsr.core import commitment as cm
+from dsr.core.canonical import canonical_bytes, sha256_hex
+from dsr.errors import ArchiveError, CommitmentMismatch, DsrError
+
+COMMIT_FOLDER = "承诺公告"  # outputs/<year>/承诺公告/<ceremony id>/ holds the commitment and its notice
+WORK = ".work"  # records are built here by worker processes, then copied into a write-once folder
+
+
+def now_iso() -> str:
+    """The real time, for ledger rows (never for anything that is hashed into a draw)."""
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class BrigadeRow:
+    """One line of the closing summary."""
+
+    brigade: str
+    units: int = 0
+    drawn: int = 0
+    teams: int = 0
+    draw_id: str = ""
+    record: str = ""  # archive-relative folder
+    status: str = ""  # 完成 / 已存在 / 失败
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a batch did: the commitment, the seed, one row per brigade."""
+
+    ceremony_id: str
+    commitment_sha256: str
+    commitment_folder: str
+    seed: str | None
+    canonical_entropy: str | None
+    rows: tuple[BrigadeRow, ...] = ()
+    recovered: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "失败" for r in self.rows)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A commitment as posted: the document, its hash, the frozen inputs per brigade, its folder."""
+
+    commitment: dict[str, Any]
+    sha256: str
+    documents: dict[str, dict[str, Any]]
+    folder: Path
+
+
+# ---------------------------------------------------------------- commit
+
+
+def _identity(ceremony: Ceremony, root: Path, now: dt.datetime) -> tuple[Path, str, bool, Path | None]:
+    """(pkcs12, passphrase, is_test, test CA) — the demo test identity when the ceremony names none."""
+    from dsr.record.sign import ensure_test_keys
+
+    if ceremony.signing.pkcs12 is None:
+        keys = ensure_test_keys(root / "keys", now)
+        return keys.signer_p12, keys.passphrase, True, keys.ca_pem
+    env = ceremony.signing.passphrase_env or "DSR_PKCS12_PASSPHRASE"
+    if env not in os.environ:
+        raise DsrError(f"签名证书口令未提供：请设置环境变量 {env}")
+    return ceremony.signing.pkcs12, os.environ[env], False, None
+
+
+def _prepare(ceremony: Ceremony, history: Any) -> dict[str, Any]:
+    """Each brigade's DrawInputs from the ceremony's workbooks and rules files."""
+    from dsr.ceremony.service import prepare_brigades
+
+    missing = [f"{b}（{p.name}）" for b, p in ceremony.rules if not p.is_file()]
+    if missing:
+        raise DsrError("以下大队没有细则文件，整批拒绝：" + "、".join(missing))
+    date = dt.date.fromisoformat(ceremony.inspection_date)
+    brigades = prepare_brigades(ceremony.inputs, [p for _, p in ceremony.rules], ceremony.detachment, date, history)
+    named, got = set(ceremony.brigades), set(brigades)
+    if named != got:
+        lines = [f"仪式参数列出了「{b}」，但其细则文件写的不是该大队" for b in sorted(named - got)]
+        lines += [f"细则文件中的大队「{b}」不在仪式参数的大队名单中" for b in sorted(got - named)]
+        raise DsrError("仪式参数与细则文件不一致：\n" + "\n".join(lines))
+    return brigades
+
+
+def _this_ceremony(entry_draw_id: str, ceremony_id: str) -> bool:
+    return entry_draw_id == ceremony_id or entry_draw_id.startswith(ceremony_id + "-r")
+
+
+def _commit_event(ledger: Ledger, ceremony_id: str):
+    hits = [e for e in ledger.events("commit") if e.ceremony_id == ceremony_id]
+    return hits[-1] if hits else None
+
+
+def commit(ceremony: Ceremony, archive: Archive, ledger: Ledger, *, at: Callable[[], str] = now_iso) -> Committed:
+    """Post the commitment (once): freeze inputs, write the folder with the notice, append `commit`.
+
+    If the ceremony was committed before, the presented inputs are checked against it instead,
+    and a difference is refused naming what changed.
+    """
+    from dsr.ceremony.service import load_committed, posted_files
+
+    earlier = _commit_event(ledger, ceremony.ceremony_id)
+    history = tuple(h for h in ledger.history(ceremony.year) if not _this_ceremony(h.draw_id, ceremony.ceremony_id))
+    if earlier is not None:
+        folder = archive.resolve(str(Path(earlier.files[0].path).parent))
+        c, documents = load_committed(folder)
+        _check_unchanged(ceremony, c, documents)
+        return Committed(c, earlier.commitment_hash, documents, folder)
+    brigades = _prepare(ceremony, history)
+    files, c, digest = posted_files(ceremony, brigades)
+    with archive.staging(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id) as stage:
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+    folder = archive.record_dir(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id)
+    ledger.append("commit", at=at(), ceremony_id=ceremony.ceremony_id, commitment_hash=digest,
+                  payload={"created_at": c["created_at"], "brigades": sorted(c["brigades"])},
+                  files=archive.folder_refs(folder))
+    documents = {b: _json(folder / f"inputs-{b}.json") for b in brigades}
+    return Committed(c, digest, documents, folder)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _check_unchanged(ceremony: Ceremony, c: Mapping[str, Any], documents: Mapping[str, Any]) -> None:
+    """Inputs presented again must equal what the commitment froze (history comes from the commitment)."""
+    from dsr.core.freeze import inputs_from_document
+
+    history = tuple(h for d in documents.values() for h in inputs_from_document(d).history)
+    presented = _prepare(ceremony, history)
+    if sorted(presented) != sorted(c["brigades"]):
+        raise CommitmentMismatch("仪式的大队与承诺不一致：承诺为 " + "、".join(sorted(c["brigades"])))
+    for brigade, inputs in presented.items():
+        cm.check_against_commitment(c, brigade, inputs, documents.get(brigade))
+
+
+# ---------------------------------------------------------------- draw
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One brigade's record to build in a worker process (picklable)."""
+
+    brigade: str
+    draw_id: str
+    params: Any  # dsr.record.pipeline.RecordParams
+    work_dir: Path
+    clock: str
+
+
+def _build_record(job: _Job) -> tuple[str, Path]:
+    """Worker: make one record into its own work folder (the parent archives it)."""
+    from dsr.record.pipeline import make_record
+
+    if job.work_dir.exists():
+        shutil.rmtree(job.work_dir)
+    job.work_dir.parent.mkdir(parents=True, exist_ok=True)
+    make_record(job.params, job.work_dir, job.clock)
+    return job.brigade, job.work_dir
+
+
+def _draw_payload(draw_id: str, date: str, result: Any, ceremony: cm.Ceremony) -> dict[str, Any]:
+    """The ledger's `draw` row: drawn units with their teams (for next draws' history) and the result hash."""
+    teams = {t.unit_key: list(t.members) for t in result.teams}
+    units = [{"key": u.key, "team": teams.get(u.key, [])} for u in result.units if u.status == "drawn"]
+    return {
+        "draw_id": draw_id,
+        "date": date,
+        "units": units,
+        "seed": ceremony.seed.hex(),
+        "canonical_entropy": ceremony.canonical_entropy,
+        "result_sha256": sha256_hex(canonical_bytes(result)),
+    }
+
+
+def _draw_id(ledger: Ledger, committed: Committed, brigade: str) -> str:
+    """The ceremony id for the first draw; after each void a new id ceremony-r2, -r3 …"""
+    voids = len(ledger.voids_for(committed.sha256, brigade))
+    cid = committed.commitment["ceremony_id"]
+    return cid if voids == 0 else f"{cid}-r{voids + 1}"
+
+
+def _record_event(ledger: Ledger, brigade: str, draw_id: str):
+    hits = [e for e in ledger.events("record") if e.brigade == brigade and e.draw_id == draw_id]
+    return hits[-1] if hits else None
+
+
+def _ensure_draw(ledger: Ledger, committed: Committed, brigade: str, result: Any, ceremony: cm.Ceremony,
+                 at: Callable[[], str]) -> str:
+    """Append the `draw` row, or accept an identical earlier one; a different earlier one is refused."""
+    payload_date = committed.commitment["brigades"][brigade]["inspection_date"]
+    current = ledger.current_draw(committed.sha256, brigade)
+    if current is not None:
+        if current.payload.get("result_sha256") != sha256_hex(canonical_bytes(result)):
+            raise ArchiveError(
+                f"承诺 {committed.sha256[:16]}… 在{brigade}已有抽取 {current.draw_id}（seq={current.seq}），"
+                "本次随机数得到的结果与之不同；同一承诺不得重抽，如确需重抽，须先用 dsr void 注明理由作废"
+            )
+        return current.draw_id
+    draw_id = _draw_id(ledger, committed, brigade)
+    ledger.append("draw", at=at(), ceremony_id=committed.commitment["ceremony_id"],
+                  commitment_hash=committed.sha256, brigade=brigade, draw_id=draw_id,
+                  payload=_draw_payload(draw_id, payload_date, result, ceremony))
+    return draw_id
+
+
+def _row(brigade: str, result: Any, draw_id: str, record: str, status: str, error: str = "") -> BrigadeRow:
+    drawn = sum(1 for u in result.units if u.status == "drawn") if result is not None else 0
+    return BrigadeRow(brigade, len(result.units) if result is not None else 0, drawn,
+                      len(result.teams) if result is not None else 0, draw_id, record, status, error)
+
+
+def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, identity, voids) -> Any:
+    from dsr.record.pipeline import RecordParams
+
+    pkcs12, passphrase, is_test, _ca = identity
+    rules = dict(ceremony.rules)[brigade]
+    readings = ceremony_entropy(ceremony, committed)
+    return RecordParams(
+        batch_id=ceremony.ceremony_id, brigade=brigade, task_name=ceremony.task_name,
+        workbooks=ceremony.inputs, detachment=ceremony.detachment, rules=rules,
+        commitment=committed.folder / "commitment.json", frozen=committed.folder / f"inputs-{brigade}.json",
+        entropy=readings.values, fallbacks=readings.fallbacks,
+        witnesses=tuple({"name": w.name, "role": w.role, "org": w.org} for w in ceremony.witnesses),
+        operator={"name": ceremony.operator.name, "role": ceremony.operator.role, "org": ceremony.operator.org},
+        pkcs12=pkcs12, passphrase=passphrase, draw_at=ceremony.draw_at or "", test_identity=is_test,
+        **({"voids": voids} if voids else {}),
+    )
+
+
+def ceremony_entropy(ceremony: Ceremony, committed: Committed):
+    """The values read out at the ceremony, checked against the committed sources."""
+    from dsr.announce import load_entropy
+    from dsr.core import entropy
+
+    if ceremony.entropy is None:
+        raise DsrError("尚未提供摇号现场读出的随机数（仪式参数中的 entropy）：只能发布承诺，不能抽取")
+    sources = entropy.sources_from_plain(committed.commitment["entropy"]["sources"])
+    readings = load_entropy(ceremony.entropy, sources)
+    if readings.ceremony_id is not None and readings.ceremony_id != ceremony.ceremony_id:
+        raise DsrError(f"随机数文件属于仪式「{readings.ceremony_id}」，本仪式为「{ceremony.ceremony_id}」")
+    return readings
+
+
+def run_batch(
+    ceremony: Ceremony,
+    root: Path,
+    *,
+    workers: int = 2,
+    commit_only: bool = False,
+    at: Callable[[], str] = now_iso,
+    progress: Callable[[BrigadeRow], None] | None = None,
+) -> BatchSummary:
+    """Run (or finish) a whole ceremony under the archive's batch lock; see the module docstring."""
+    root = Path(root)
+    archive = Archive(root)
+    with archive.batch_lock(), Ledger(root / LEDGER_NAME, root) as ledger:
+        recovered = recover(archive, ledger)
+        committed = commit(ceremony, archive, ledger, at=at)
+        base = BatchSummary(ceremony.ceremony_id, committed.sha256, archive.relative(committed.folder), None, None,
+                            recovered=tuple(getattr(recovered, "messages", ()) or ()))
+        if commit_only:
+            return base
+        readings = ceremony_entropy(ceremony, committed)
+        presented = {b: _committed_inputs(committed, b) for b in committed.commitment["brigades"]}
+        result = cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
+                                 committed.documents, __version__)
+        rows = _draw_all(ceremony, archive, ledger, committed, result, workers, at, progress)
+        return replace(base, seed=result.seed.hex(), canonical_entropy=result.canonical_entropy, rows=rows)
+
+
+def _committed_inputs(committed: Committed, brigade: str):
+    """Re-read the inputs as the commitment froze them, so the draw uses exactly that."""
+    from dsr.core.freeze import inputs_from_document
+
+    return inputs_from_document(committed.documents[brigade])
+
+
+def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Committed, result: cm.Ceremony,
+              workers: int, at: Callable[[], str], progress) -> tuple[BrigadeRow, ...]:
+    """Append each brigade's draw, then build the missing records in parallel and archive them."""
+    now = dt.datetime.now(dt.timezone.utc)
+    identity = _identity(ceremony, Path.cwd(), now)
+    results = dict(result.results)
+    rows: dict[str, BrigadeRow] = {}
+    jobs: list[_Job] = []
+    work = archive.root / WORK / ceremony.ceremony_id
+    for brigade in sorted(results):
+        try:
+            draw_id = _ensure_draw(ledger, committed, brigade, results[brigade], result, at)
+        except DsrError as exc:
+            rows[brigade] = _row(brigade, results[brigade], "", "", "失败", str(exc))
+            continue
+        done = _record_event(ledger, brigade, draw_id)
+        if done is not None:
+            folder = str(Path(done.files[0].path).parent)
+            rows[brigade] = _row(brigade, results[brigade], draw_id, folder, "已存在")
+            continue
+        voids = tuple({"reason": v.payload["reason"], "at": v.at, "draw_id": v.draw_id}
+                      for v in ledger.voids_for(committed.sha256, brigade))
+        params = _record_params(ceremony, committed, brigade, identity, voids)
+        jobs.append(_Job(brigade, draw_id, params, work / brigade, at()))
+    for row in _run_jobs(jobs, workers, lambda job, path: _archive_record(
+            archive, ledger, committed, job, path, results[job.brigade], at), progress):
+        rows[row.brigade] = row
+    for brigade in sorted(results):  # workers done: drop the work folders
+        shutil.rmtree(work / brigade, ignore_errors=True)
+    return tuple(rows[b] for b in sorted(rows, key=_brigade_order(ceremony)))
+
+
+def _brigade_order(ceremony: Ceremony) -> Callable[[str], int]:
+    order = {b: i for i, b in enumerate(ceremony.brigades)}
+    return lambda b: order.get(b, len(order))
+
+
+def _run_jobs(jobs: list[_Job], workers: int, finish, progress):
+    """Build records in `workers` processes; each finished one is archived at once by the parent."""
+    if not jobs:
+        return
+    if workers <= 1 or len(jobs) == 1:
+        for job in jobs:
+            yield _finish_one(job, lambda j=job: _build_record(j), finish, progress)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_build_record, job): job for job in jobs}
+        for future in as_completed(futures):
+            yield _finish_one(futures[future], future.result, finish, progress)
+
+
+def _finish_one(job: _Job, get, finish, progress) -> BrigadeRow:
+    try:
+        _brigade, path = get()
+        row = finish(job, path)
+    except DsrError as exc:
+        row = BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=str(exc))
+    except Exception as exc:  # a worker crash must not stop the other brigades
+        row = BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=f"{type(exc).__name__}: {exc}")
+    if progress is not None:
+        progress(row)
+    return row
+
+
+def _archive_record(archive: Archive, ledger: Ledger, committed: Committed, job: _Job, path: Path, result: Any,
+                    at: Callable[[], str]) -> BrigadeRow:
+    """Check the record drew what the parent drew, copy it into its write-once folder, append `record`."""
+    record = _json(path / "record.json")
+    drawn = record.get("draw", {}).get("result") if isinstance(record.get("draw"), dict) else None
+    if drawn is not None and sha256_hex(canonical_bytes(drawn)) != sha256_hex(canonical_bytes(result)):
+        raise DsrError(f"{job.brigade}的记录中的抽取结果与账本中的不一致，记录未归档")
+    files = {p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*")) if p.is_file()}
+    year = int(committed.commitment["brigades"][job.brigade]["inspection_date"][:4])
+    folder = archive.write_record(year, job.brigade, job.draw_id, files)
+    ledger.append_record(archive.folder_refs(folder), at=at(), brigade=job.brigade, draw_id=job.draw_id,
+                         ceremony_id=committed.commitment["ceremony_id"], commitment_hash=committed.sha256,
+                         payload={"record_sha256": sha256_hex((folder / "record.json").read_bytes())})
+    return _row(job.brigade, result, job.draw_id, archive.relative(folder), "完成")

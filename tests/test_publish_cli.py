@@ -101,3 +101,15 @@ def test_status_lists_overdue(root, tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "截至 2026-11-02（检查后 20 个工作日内公开）：已超期 1，即将到期 0，未到期 0，未录入结果 5，已公开 0"
     assert out[1].startswith("已超期：文峰区 ") and out[1].endswith("期限 2026-10-30，超期 1 个工作日，状态 已录入")
+
+
+def test_stats_writes_the_yearly_report(root, tmp_path, capsys):
+    """dsr stats writes statistics-<year>.html from the archive's draws and entered results."""
+    book = tmp_path / "结果.xlsx"
+    main(["results", "template", "--root", str(root), "--draw", data.DRAW_ID, "--out", str(book)])
+    _fill(book, 2, {r.H_DATE: dt.date(2026, 9, 10), r.H_OUTCOME: "未发现问题", **_checks()})
+    main(["results", "import", "--root", str(root), "--draw", data.DRAW_ID, str(book), "--by", "刘洋"])
+    out = tmp_path / "stats"
+    assert main(["stats", "--root", str(root), "--year", "2026", "--out", str(out), "--params", PARAMS]) == 0
+    text = (out / "statistics-2026.html").read_text("utf-8")
+    assert "检查 1 家次；发现不符合检查要点 0 项，每百次检查 0.0 项。" in text

@@ -16,7 +16,7 @@ DEFAULT_PARAMS = Path("params/detachment.yaml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `results` (template, import, review), `publish` and `status`."""
+    """Add `results` (template, import, review), `publish`, `status` and `stats`."""
     results = subparsers.add_parser("results", help="检查结果：生成结果表、导入、审核")
     sub = results.add_subparsers(dest="results_command", metavar="{template,import,review}")
     p = sub.add_parser("template", help="为一次抽查生成预填的检查结果表（.xlsx）")
@@ -50,6 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--soon", type=int, default=DEFAULT_SOON_WORKDAYS, help="剩余多少个工作日内算“即将到期”（默认 5）")
     p.add_argument("--today", type=_date, help="按哪一天计算（默认今天）")
     p.set_defaults(func=run_status)
+
+    p = subparsers.add_parser("stats", help="年度统计报告（内部）：覆盖、各类单位比例、结果、隐患、工作量、重复搭档")
+    p.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="档案根目录（默认 outputs）")
+    p.add_argument("--year", type=int, required=True, help="年份")
+    p.add_argument("--out", type=Path, help="输出目录（默认 <档案根目录>/statistics）")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS, help="支队与大队参数（默认 %(default)s）")
+    p.set_defaults(func=run_stats)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -109,4 +116,12 @@ def run_publish(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     """Print overdue and soon-due results."""
     print(service.status_report(args.root, args.today or dt.date.today(), args.days, args.soon))
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Write the yearly statistics report."""
+    detachment = load_detachment(args.params)
+    path = service.stats_report(args.root, args.year, args.out or args.root / "statistics", detachment.name)
+    print(f"已生成 {args.year} 年统计报告：{path}")
     return 0

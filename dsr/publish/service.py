@@ -19,6 +19,7 @@ from dsr.publish.ledger import PUBLISH, ArchiveLog
 from dsr.publish.results_import import read_results
 from dsr.publish.results_template import write_template
 from dsr.publish.site import Attachment, PlanRow, Site, build_site
+from dsr.publish.stats import UnitFacts, write_report, year_stats
 from dsr.publish.status import render, status
 from dsr.publish.workdays import WorkCalendar
 
@@ -129,3 +130,23 @@ def status_report(root: Path, today: dt.date, days: int, soon: int, calendar: Wo
     with open_ledger(root) as ledger:
         lines = status(draws(root, ledger), review.entries(ArchiveLog(ledger)), today, days, soon, calendar)
     return render(lines, today, days)
+
+
+def _directory(root: Path, views: tuple[DrawView, ...]) -> tuple[UnitFacts, ...]:
+    """Each brigade's units as of its latest draw of the views, from the frozen inputs."""
+    latest = {d.brigade: d for d in views}
+    facts = []
+    for brigade, d in sorted(latest.items()):
+        frozen = root / str(d.year) / brigade / d.draw_id / FROZEN_FILE
+        if frozen.is_file():
+            facts += [UnitFacts(u.key, brigade, u.unit_class, u.crowded)
+                      for u in inputs_from_document(load_json(frozen)).units]
+    return tuple(facts)
+
+
+def stats_report(root: Path, year: int, out: Path, detachment: str) -> Path:
+    """Write the internal yearly statistics report."""
+    with open_ledger(root) as ledger:
+        views = tuple(d for d in draws(root, ledger) if d.year == year)
+        results = {k: e.result for k, e in review.entries(ArchiveLog(ledger)).items()}
+    return write_report(year_stats(year, views, results, _directory(root, views)), detachment, out)

@@ -258,13 +258,16 @@ def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, ident
 
 def ceremony_entropy(ceremony: Ceremony, committed: Committed):
     """The values read out at the ceremony, checked against the committed sources."""
-    from dsr.announce import load_entropy
+    from dsr.announce import load_entropy, readings_from_plain
     from dsr.core import entropy
 
-    if ceremony.entropy is None:
-        raise DsrError("尚未提供摇号现场读出的随机数（仪式参数中的 entropy）：只能发布承诺，不能抽取")
     sources = entropy.sources_from_plain(committed.commitment["entropy"]["sources"])
-    readings = load_entropy(ceremony.entropy, sources)
+    if ceremony.entropy_values is not None:
+        readings = readings_from_plain({"values": ceremony.entropy_values}, sources, "仪式现场录入的随机数")
+    elif ceremony.entropy is not None:
+        readings = load_entropy(ceremony.entropy, sources)
+    else:
+        raise DsrError("尚未提供摇号现场读出的随机数（仪式参数中的 entropy）：只能发布承诺，不能抽取")
     if readings.ceremony_id is not None and readings.ceremony_id != ceremony.ceremony_id:
         raise DsrError(f"随机数文件属于仪式「{readings.ceremony_id}」，本仪式为「{ceremony.ceremony_id}」")
     return readings

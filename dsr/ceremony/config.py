@@ -65,6 +65,7 @@ class Ceremony:
     witnesses: tuple[Person, ...]
     signing: Signing
     notes: str = ""
+    entropy_values: Mapping[str, object] | None = None  # values typed in the ceremony notebook (overrides `entropy`)
 
     @property
     def brigades(self) -> tuple[str, ...]:

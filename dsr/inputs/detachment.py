@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -39,10 +40,13 @@ class Detachment:
 
     def resolve_brigade(self, text: str) -> str | None:
         """The brigade's short name for its short or full name, else None."""
-        for b in self.brigades:
-            if text in (b.name, b.full_name):
-                return b.name
-        return None
+        return self._names.get(text)
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        names = {b.full_name: b.name for b in self.brigades}
+        names.update({b.name: b.name for b in self.brigades})
+        return names
 
 
 def load_detachment(path: Path | str) -> Detachment:

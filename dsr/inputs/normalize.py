@@ -7,8 +7,9 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-# str.strip() already removes U+3000 and NBSP; these are invisible but not "whitespace".
+# Every Unicode whitespace (U+3000, NBSP, …) plus invisible characters that are not "whitespace".
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+TRIM = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + _INVISIBLE
 _CODE_DROP = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _HYPHENS = re.compile(r"[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d]+")
 _DATE_SEP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -19,6 +20,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's 1900 date system, leap-year bug 
 _MAX_SERIAL = 2958465  # 9999-12-31
 TRUE_WORDS = ("是", "Y", "√")
 FALSE_WORDS = ("否", "N", "×")
+_BOOL_FAST = {"是": True, "否": False}
 MULTI_SEP = re.compile(r"[、,，;；\n]+")
 
 DATE_EXPECTED = "日期，如 2026-03-01、2026/3/1、2026年3月1日 或 20260301"
@@ -26,11 +28,13 @@ DATE_EXPECTED = "日期，如 2026-03-01、2026/3/1、2026年3月1日 或 202603
 
 def clean(text: str) -> str:
     """Trim whitespace (incl. U+3000, NBSP) and invisible characters at both ends."""
-    return text.strip().strip(_INVISIBLE).strip()
+    return text.strip(TRIM)
 
 
 def code(text: str, drop_hyphens: bool = False) -> str:
     """An identifier: NFKC (full-width → half-width), upper-cased, without inner spaces (and hyphens)."""
+    if text.isascii() and text.isalnum():  # the common case, already half-width
+        return text.upper()
     for _ in range(8):  # to a fixed point: NFKC and upper-casing can each undo the other's form
         new = unicodedata.normalize("NFKC", text).upper()
         new = _CODE_DROP.sub("", new)
@@ -132,6 +136,8 @@ def parse_bool(value: object) -> bool | str:
     """是/否; also Y/N (any case, full-width), √/× and Excel TRUE/FALSE cells."""
     if isinstance(value, bool):
         return value
+    if value in _BOOL_FAST:
+        return _BOOL_FAST[value]
     text = code(str(value))
     if text in TRUE_WORDS:
         return True
@@ -142,6 +148,8 @@ def parse_bool(value: object) -> bool | str:
 
 def parse_enum(value: object, choices: tuple[str, ...]) -> str | None:
     """The choice the cell names (exact, or equal after full-width → half-width), else None."""
+    if value in choices:
+        return value
     text = cell_text(value)
     if text in choices:
         return text

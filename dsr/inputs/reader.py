@@ -143,9 +143,9 @@ def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: De
     problems += _formula_problems(table, layout, where)
     if any(p.severity == "error" for p in found):
         return OneInput(sheet.kind, (), None, tuple(problems))
-    ctx = Context(path.name, table.sheet, detachment, on, formulas=_formula_positions(table.formulas))
+    ctx = Context(path.name, table.sheet, detachment, on, formula_fields=_formula_fields(table.formulas, layout))
     values = build(sheet.kind, rows, layout, ctx)
-    problems += ctx.problems
+    problems += sorted(ctx.problems, key=lambda p: p.row or 0)  # cells are checked column-wise; report by row
     if not values and not ctx.errors and sheet.kind not in _MAY_BE_EMPTY:
         problems.append(Problem(**where, row=2, message="只有表头，没有数据行", expected="从第 2 行起每行一条记录"))
     source = SourceFile(path.name, sheet.kind, table.sha256, table.sheet, len(values), table.encoding)
@@ -180,9 +180,11 @@ def _formula_problems(table: RawTable, layout: Layout, where: dict) -> list[Prob
     return out
 
 
-def _formula_positions(refs: list[str]) -> frozenset[tuple[int, int]]:
+def _formula_fields(refs: list[str], layout: Layout) -> frozenset[tuple[int, str]]:
+    fields = {index: name for name, (index, _) in layout.positions.items()}
     hits = (_REF.match(r) for r in refs)
-    return frozenset((int(m.group(2)), _column_index(m.group(1))) for m in hits if m)
+    return frozenset((int(m.group(2)), fields[_column_index(m.group(1))]) for m in hits
+                     if m and _column_index(m.group(1)) in fields)
 
 
 def _column_index(letters: str) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from dsr.core import model
 from dsr.errors import Problem
@@ -21,8 +23,7 @@ _UNIT_KEY_COLUMNS = (("units", "code"), ("conflicts", "unit_key"), ("exclusions"
 _EXACT_DIGITS = 15  # a double holds at most 15 significant digits exactly
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """A value and where it came from, for messages about duplicates and references."""
 
     value: object
@@ -39,7 +40,7 @@ class Context:
     sheet: str | None
     detachment: Detachment
     on: dt.date
-    formulas: frozenset[tuple[int, int]] = frozenset()  # (Excel row, 0-based column) already reported
+    formula_fields: frozenset[tuple[int, str]] = frozenset()  # (Excel row, field) already reported as formulas
     problems: list[Problem] = field(default_factory=list)
     errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
 
@@ -51,7 +52,9 @@ class Context:
         self.problems.append(Problem(self.file, message, self.sheet, row, column, shown, expected, severity))
 
 
-_MISSING = object()
+_MISSING = object()  # a cell that failed; its row is not built
+_SLOW = object()  # a cell the fast path leaves to `_cell`
+_BOOL = {"是": True, "否": False}
 
 
 def _parser(kind: str, col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
@@ -71,7 +74,7 @@ def _parser(kind: str, col: schema.Column) -> Callable[[object], tuple[object, s
         return lambda raw: _decimal(raw)
     if col.kind == schema.MULTI:
         return lambda raw: _multi(raw, col.choices)
-    return lambda raw: (nz.cell_text(raw), None, None)
+    return lambda raw: (raw if raw.__class__ is str else nz.cell_text(raw), None, None)
 
 
 def _typed(result: object, kind: type, expected: str) -> tuple[object, str | None, str | None]:
@@ -115,30 +118,101 @@ def _empty(col: schema.Column) -> object:
     return None
 
 
+_CHUNK_ROWS = 4096  # rows converted together: column-wise in comprehensions, memory bounded per chunk
+
+
 def cells(rows: Iterable[list], layout: Layout, ctx: Context) -> Iterable[tuple[int, dict]]:
     """(Excel row, field ▶ parsed value) for every non-blank data row; bad cells become problems."""
-    plan = [(col, layout.positions[col.field], _parser(layout.sheet.kind, col)) for col in layout.sheet.columns
-            if col.field in layout.positions]
-    for number, row in enumerate(rows, 2):
-        if not any(c not in ("", None) and not (isinstance(c, str) and not c.strip()) for c in row):
+    plan = [(col, *layout.positions[col.field]) for col in layout.sheet.columns if col.field in layout.positions]
+    fields = [col.field for col, _, _ in plan]
+    absent = {c.field: _empty(c) for c in layout.sheet.columns if c.field not in layout.positions}
+    width = max(index for _, index, _ in plan) + 1
+    first = 2
+    for chunk in _batches(rows, _CHUNK_ROWS):
+        numbers, kept = [], []
+        for offset, row in enumerate(chunk):
+            if not _blank(row):
+                numbers.append(first + offset)
+                kept.append(row if len(row) >= width else [*row, *[""] * (width - len(row))])
+        first += len(chunk)
+        if not kept:
             continue
-        values: dict = {}
-        for col, (index, header), parse in plan:
-            if (number, index) in ctx.formulas:
-                values[col.field] = _MISSING  # reported once, as a formula; its cached value means nothing
-                continue
-            raw = row[index] if index < len(row) else ""
-            values[col.field] = _cell(col, header, raw, parse, number, ctx)
-        for col in layout.sheet.columns:
-            if col.field not in layout.positions:
-                values[col.field] = _empty(col)
-        yield number, values
+        columns = list(zip(*kept))  # transposed in C
+        parsed = [_column(layout.sheet.kind, col, columns[index], numbers, header, ctx) for col, index, header in plan]
+        for number, values in zip(numbers, zip(*parsed)):
+            record = dict(zip(fields, values))
+            record.update(absent)
+            yield number, record
+
+
+def _batches(rows: Iterable[list], size: int) -> Iterable[list]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], header: str, ctx: Context) -> list:
+    """One column of a chunk: a fast comprehension for ordinary cells, `_cell` for the rest."""
+    vals = [v.strip(nz.TRIM) if v.__class__ is str else v for v in raw]
+    out = _fast(kind, col, vals)
+    if not col.nonempty and not col.warn_empty:  # blank optional cells need no message
+        empty = _empty(col)
+        out = [empty if v == "" or v is None else x for v, x in zip(vals, out)]
+    parse = None
+    i = -1
+    while True:
+        try:
+            i = out.index(_SLOW, i + 1)
+        except ValueError:
+            break
+        if (numbers[i], col.field) in ctx.formula_fields:
+            out[i] = _MISSING  # reported once, as a formula; its cached value means nothing
+            continue
+        parse = parse or _memo(_parser(kind, col))
+        out[i] = _cell(col, header, vals[i], parse, numbers[i], ctx)
+    return out
+
+
+def _memo(parse: Callable) -> Callable:
+    """`parse` remembered per distinct value: enumerations and lists repeat a lot within a chunk."""
+    seen: dict = {}
+
+    def parse_once(raw: object) -> tuple[object, str | None, str | None]:
+        key = (raw.__class__, raw)
+        if key not in seen:
+            seen[key] = parse(raw)
+        return seen[key]
+
+    return parse_once
+
+
+def _fast(kind: str, col: schema.Column, vals: list) -> list:
+    """Ordinary values converted in one comprehension; _SLOW marks cells needing `_cell`."""
+    if col.kind == schema.TEXT:
+        return [v if v.__class__ is str and v and v[0] != "=" else _SLOW for v in vals]
+    if col.kind == schema.CODE:
+        return [v.upper() if v.__class__ is str and v.isascii() and v.isalnum() else _SLOW for v in vals]
+    if col.kind == schema.ENUM:
+        choices = frozenset(col.choices)
+        return [v if v.__class__ is str and v in choices else _SLOW for v in vals]
+    if col.kind == schema.BOOL:
+        return [_BOOL.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
+    if col.kind == schema.DECIMAL:
+        return [Decimal(v) if v.__class__ is str and v.isascii() and v.isdigit() else _SLOW for v in vals]
+    if col.kind == schema.DATE:
+        return [v if v.__class__ is dt.date else _SLOW for v in vals]
+    return [_SLOW] * len(vals)
+
+
+def _blank(row: list) -> bool:
+    filled = len(row) - row.count("") - row.count(None)  # counted in C: most rows end here
+    return filled == 0 or (filled <= 2 and not any(nz.cell_text(c) for c in row if c is not None))
 
 
 def _cell(col, header, raw, parse, number, ctx) -> object:
-    if isinstance(raw, str):
+    if raw.__class__ is str:
         raw = nz.clean(raw)
-        if raw.startswith("="):
+        if raw[:1] == "=":
             ctx.add(number, header, raw, "以“=”开头，会被当作公式", "纯文本或数值，不要以 = 开头")
             return _MISSING
     if raw == "" or raw is None:
@@ -157,4 +231,4 @@ def _cell(col, header, raw, parse, number, ctx) -> object:
 
 def complete(values: dict) -> bool:
     """True if every cell of the row parsed (no problem was recorded for it)."""
-    return all(v is not _MISSING for v in values.values())
+    return _MISSING not in values.values()

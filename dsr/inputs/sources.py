@@ -100,7 +100,8 @@ def formula_cells(path: Path, part: str) -> list[str]:
         while True:
             chunk = fh.read(_CHUNK)
             body, tail = _split(tail + chunk, final=not chunk)
-            if _FORMULA.search(body):  # rare: only then walk the cells of this chunk
+            maybe = b"<f" in body or b":f" in body  # a plain byte search before any regex
+            if maybe and _FORMULA.search(body):  # rare: only then walk the cells of this chunk
                 found.extend(_formulas_in(body))
             if not chunk or len(found) >= _MAX_FORMULAS:
                 return found[:_MAX_FORMULAS]

@@ -1,0 +1,98 @@
+"""Time read+validate of a generated unit directory (.xlsx) and report peak memory; prints its figures.
+
+Usage: python bench/bench_read.py [--rows N ...] [--big]   (--big adds 1,000,000 rows)
+Each size is read in a fresh child process so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from dsr.inputs import load_detachment, read_inputs, schema
+from dsr.inputs.uscc import ALPHABET, check_char
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params" / "detachment.yaml"
+SEED = 20260301  # fixed: the same file every run
+
+
+def unit_rows(n: int, rng: random.Random, detachment) -> list:
+    """n valid unit rows in schema column order."""
+    brigades = detachment.brigades
+    for i in range(n):
+        b = brigades[i % len(brigades)]
+        body = "MA" + "".join(rng.choice(ALPHABET) for _ in range(6)) + f"{i % 31:d}"[-1]
+        first17 = "91" + b.division + body[:9]
+        unit_class = ("消防安全重点单位", "一般单位", "九小场所")[i % 3]
+        yield [
+            f"安阳市测试单位{i:07d}有限公司", first17 + check_char(first17), f"法人{i % 997}",
+            f"{b.name}某某路 {i % 500} 号", f"安阳市{b.name}市场监督管理局", b.name, unit_class,
+            "公众聚集场所" if unit_class == "消防安全重点单位" else "", rng.choice("是否"), rng.choice("是否"),
+            rng.choice(("高层", "多层", "单层")), f"{rng.randint(50, 50000)}", f"员工 {rng.randint(1, 900)} 人",
+            "灭火器、室内消火栓系统", "零售业", rng.choice(("低", "较低", "一般", "较高", "高")),
+            rng.choice("ABCD"), "在营", "",
+        ]
+
+
+def generate(path: Path, n: int) -> float:
+    """Write an n-row unit directory with openpyxl write_only; return seconds taken."""
+    start = time.perf_counter()
+    detachment = load_detachment(PARAMS)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(schema.UNITS.title)
+    ws.append([c.header for c in schema.UNITS.columns])
+    for row in unit_rows(n, random.Random(SEED + n), detachment):
+        ws.append(row)
+    wb.save(path)
+    return time.perf_counter() - start
+
+
+def read_child(path: Path) -> None:
+    """In the child: read+validate once, print seconds, units and peak RSS (MiB)."""
+    detachment = load_detachment(PARAMS)
+    start = time.perf_counter()
+    checked = read_inputs([path], detachment, dt.date(2026, 3, 1))
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(f"{seconds:.2f} {len(checked.directory.units)} {len(checked.warnings)} {peak:.0f}")
+
+
+def measure(n: int, folder: Path) -> None:
+    """Generate, then read in a child process; print one line of figures."""
+    path = folder / f"units_{n}.xlsx"
+    gen = generate(path, n)
+    out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True)
+    seconds, units, warnings, peak = out.stdout.split()
+    size = path.stat().st_size / 2**20
+    print(f"rows={n:>9,}  file={size:6.1f} MiB  generate={gen:6.2f} s  read+validate={float(seconds):6.2f} s  "
+          f"({n / float(seconds):,.0f} rows/s)  units={int(units):,}  warnings={int(warnings):,}  peak RSS={peak} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--big", action="store_true", help="also 1,000,000 rows")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        read_child(args.child)
+        return
+    sizes = args.rows + ([1_000_000] if args.big else [])
+    print(f"bench_read: python {sys.version.split()[0]}, target read+validate ≤ 3 s for 100,000 rows")
+    with tempfile.TemporaryDirectory() as folder:
+        for n in sizes:
+            measure(n, Path(folder))
+
+
+if __name__ == "__main__":
+    main()

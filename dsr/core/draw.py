@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Sequence
@@ -53,9 +53,9 @@ class CellPlan:
     ratio: str | None  # effective ratio (RATIO), as a plain decimal string
     N: int
     n: int
-    probability: str  # "n/N"; with priority, that of the units not drawn last year
+    probability: str | None  # "n/N"; with priority, that of the units not drawn last year (None if none)
     priority_N: int | None  # units not drawn last year (None: priority off)
-    probability_rest: str | None  # with priority: that of the units drawn last year
+    probability_rest: str | None  # with priority: that of the units drawn last year (None if none)
 
 
 @dataclass(frozen=True)
@@ -167,19 +167,22 @@ def _cell_of(rules: Rules, index: int, u: Unit) -> tuple[int, str, Fraction | No
 
 
 @dataclass(frozen=True)
-class _Placed:
-    """Per unit, before the seed: stratum index (-1 none), cell, ratio, exclusion reason, priority group."""
+class Placement:
+    """Where every unit fell, before the seed: columns in the order of inputs.units.
 
-    stratum: int
-    cell: str | None
-    ratio: Fraction | None
-    reason: str | None
-    group: int  # 0: not drawn last year (or priority off), 1: drawn last year
+    Columns rather than one object per unit, because a million small objects cost seconds.
+    """
+
+    stratum: tuple[int, ...]  # index into rules.strata, -1 for none
+    cell: tuple[str | None, ...]
+    reason: tuple[str | None, ...]  # exclusion reason, None if the unit is a candidate
+    cells: tuple[tuple[str, int, Fraction | None, tuple[str, ...], tuple[str, ...]], ...]
+    # per cell: (cell, stratum index, effective ratio, candidate keys not drawn last year, the others)
 
 
 def _signature(u: Unit) -> tuple:
-    # Every field the strata and multipliers read; units sharing it share a cell.
-    return (u.unit_class, u.crowded, u.public_gathering, u.key_category, u.industry, u.credit, u.risk)
+    # Every field the strata, multipliers and the status rules read; units sharing it share a cell.
+    return (u.unit_class, u.crowded, u.public_gathering, u.key_category, u.industry, u.credit, u.risk, u.status)
 
 
 def _history_sets(inputs: DrawInputs) -> tuple[set[str], set[str]]:
@@ -207,40 +210,53 @@ def _check_unique(units: Sequence[Unit]) -> None:
         raise DrawError("单位代码重复，无法抽取：" + "、".join(f"「{k}」出现 {counts[k]} 次" for k in dups))
 
 
-def place(inputs: DrawInputs) -> list[_Placed]:
-    """Stratum, cell and exclusion of every unit, in the order of inputs.units."""
+def _where(rules: Rules, u: Unit) -> tuple[int, str | None, Fraction | None, str | None]:
+    """Stratum, cell, ratio and the unit-independent part of the exclusion reason (status, 九小场所)."""
+    index = next((i for i, s in enumerate(rules.strata) if matches(s.filter, u)), -1)
+    index, cell, ratio = _cell_of(rules, index, u) if index >= 0 else (-1, None, None)
+    if u.status not in rules.eligible_statuses:
+        return index, cell, ratio, REASON_STATUS.format(status=u.status)
+    if u.unit_class == NINE_SMALL and not rules.include_nine_small:
+        return index, cell, ratio, REASON_NINE_SMALL
+    return index, cell, ratio, None
+
+
+def place(inputs: DrawInputs) -> Placement:
+    """Stratum, cell and exclusion of every unit; the first reason in the documented order wins."""
     rules: Rules = inputs.rules  # type: ignore[assignment]
     _check_unique(inputs.units)
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
-    cache: dict[tuple, tuple[int, str | None, Fraction | None]] = {}
-    statuses = set(rules.eligible_statuses)
-    out = []
+    skip_this_year = [_exclude_this_year(rules, s) for s in rules.strata]
+    cache: dict[tuple, tuple[int, str | None, Fraction | None, str | None]] = {}
+    strata, cells, reasons = [], [], []
+    members: dict[str, tuple[int, Fraction | None, list[str], list[str]]] = {}
     for u in inputs.units:
         sig = _signature(u)
         where = cache.get(sig)
         if where is None:
-            index = next((i for i, s in enumerate(rules.strata) if matches(s.filter, u)), -1)
-            where = cache[sig] = _cell_of(rules, index, u) if index >= 0 else (-1, None, None)
-        out.append(_Placed(*where, _reason(rules, u, where[0], statuses, excluded, this_year),
-                           int(rules.priority_not_drawn_last_year and u.key in last_year)))
-    return out
-
-
-def _reason(rules: Rules, u: Unit, index: int, statuses: set[str], excluded: dict[str, str],
-            this_year: set[str]) -> str | None:
-    """The first exclusion reason in the documented order, or None."""
-    if u.status not in statuses:
-        return REASON_STATUS.format(status=u.status)
-    if u.unit_class == NINE_SMALL and not rules.include_nine_small:
-        return REASON_NINE_SMALL
-    if u.key in excluded:
-        return excluded[u.key]
-    if index < 0:
-        return REASON_NO_STRATUM
-    if u.key in this_year and _exclude_this_year(rules, rules.strata[index]):
-        return REASON_DRAWN_THIS_YEAR
-    return None
+            where = cache[sig] = _where(rules, u)
+        index, cell, ratio, reason = where
+        key = u.key
+        if reason is None:
+            if key in excluded:
+                reason = excluded[key]
+            elif index < 0:
+                reason = REASON_NO_STRATUM
+            elif key in this_year and skip_this_year[index]:
+                reason = REASON_DRAWN_THIS_YEAR
+            else:
+                m = members.get(cell)  # type: ignore[arg-type]
+                if m is None:
+                    m = members[cell] = (index, ratio, [], [])  # type: ignore[index]
+                m[3 if rules.priority_not_drawn_last_year and key in last_year else 2].append(key)
+        strata.append(index)
+        cells.append(cell)
+        reasons.append(reason)
+    # cells in stratum order, then ascending effective ratio; ALL and COUNT strata have one cell
+    order = sorted(members, key=lambda c: (members[c][0], members[c][1] or 0))
+    table = tuple((c, members[c][0], members[c][1], tuple(members[c][2]), tuple(members[c][3])) for c in order)
+    return Placement(tuple(strata), tuple(cells), tuple(reasons), table)
 
 
 def _exclude_this_year(rules: Rules, s: Stratum) -> bool:
@@ -270,43 +286,36 @@ def cell_size(rules: Rules, s: Stratum, N: int, ratio: Fraction | None) -> int:
     return min(n, N)
 
 
-def _cell_plan(rules: Rules, s: Stratum, cell: str, ratio: Fraction | None, groups: list[int]) -> CellPlan:
-    N = len(groups)
+def _cell_plan(rules: Rules, s: Stratum, cell: str, ratio: Fraction | None, first: int, rest: int) -> CellPlan:
+    N = first + rest
     n = cell_size(rules, s, N, ratio)
     text = ratio_text(ratio) if ratio is not None else None
     if not rules.priority_not_drawn_last_year:
         return CellPlan(cell, text, N, n, f"{n}/{N}", None, None)
-    first = groups.count(0)
     taken = min(n, first)
-    return CellPlan(cell, text, N, n, f"{taken}/{first}", first, f"{n - taken}/{N - first}")
+    return CellPlan(cell, text, N, n, f"{taken}/{first}" if first else None, first,
+                    f"{n - taken}/{rest}" if rest else None)
 
 
-def _plan_from(inputs: DrawInputs, placed: list[_Placed]) -> tuple[StratumPlan, ...]:
+def _plan_from(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]:
     plans = _sizes(inputs, placed)
     _check_capacity(inputs, plans)
     if sum(p.n for p in plans):
-        check_teams(inputs, [u for u, p in zip(inputs.units, placed) if p.reason is None and p.cell is not None])
+        candidates = [u for u, r, c in zip(inputs.units, placed.reason, placed.cell) if r is None and c is not None]
+        check_teams(inputs, candidates)
     return plans
 
 
-def _sizes(inputs: DrawInputs, placed: list[_Placed]) -> tuple[StratumPlan, ...]:
+def _sizes(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]:
     rules: Rules = inputs.rules  # type: ignore[assignment]
-    groups: dict[str, list[int]] = {}
-    ratios: dict[str, tuple[int, Fraction | None]] = {}
     excluded: list[Counter] = [Counter() for _ in rules.strata]
-    for p in placed:
-        if p.stratum < 0:
-            continue
-        if p.reason is not None:
-            excluded[p.stratum][p.reason] += 1
-            continue
-        groups.setdefault(p.cell, []).append(p.group)  # type: ignore[arg-type]
-        ratios[p.cell] = (p.stratum, p.ratio)  # type: ignore[index]
+    for index, reason in zip(placed.stratum, placed.reason):
+        if index >= 0 and reason is not None:
+            excluded[index][reason] += 1
     out = []
     for i, s in enumerate(rules.strata):
-        # cells of a stratum in ascending effective ratio; ALL and COUNT strata have one cell
-        names = sorted((c for c, (si, _) in ratios.items() if si == i), key=lambda c: ratios[c][1] or 0)
-        cells = tuple(_cell_plan(rules, s, c, ratios[c][1], groups[c]) for c in names)
+        cells = tuple(_cell_plan(rules, s, c, ratio, len(first), len(rest))
+                      for c, si, ratio, first, rest in placed.cells if si == i)
         out.append(StratumPlan(s.name, s.mode, sum(c.N for c in cells), sum(c.n for c in cells), cells,
                                tuple(ReasonCount(r, k) for r, k in sorted(excluded[i].items()))))
     return tuple(out)
@@ -349,17 +358,20 @@ def plan(inputs: DrawInputs) -> tuple[StratumPlan, ...]:
 # ---------------------------------------------------------------- the draw (seed)
 
 
-def _select(plans: tuple[StratumPlan, ...], placed: list[_Placed], keys: list[str],
-            unit_tickets: dict[str, bytes]) -> set[str]:
-    """In every cell, the n units with the lowest (priority group, ticket, key)."""
-    members: dict[str, list[tuple[int, bytes, str]]] = {}
-    for p, key in zip(placed, keys):
-        if p.reason is None and p.cell is not None:
-            members.setdefault(p.cell, []).append((p.group, unit_tickets[key], key))
+def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: dict[str, bytes]) -> set[str]:
+    """In every cell, the n units with the lowest (priority group, ticket, key).
+
+    Cell lists are in key order and nsmallest is stable, so equal tickets fall back to the key.
+    """
+    sizes = {c.cell: c.n for sp in plans for c in sp.cells}
     drawn: set[str] = set()
-    for sp in plans:
-        for c in sp.cells:
-            drawn.update(k for _, _, k in heapq.nsmallest(c.n, members[c.cell]))
+    by_ticket = unit_tickets.__getitem__
+    for cell, _, _, first, rest in placed.cells:
+        n = sizes[cell]
+        taken = heapq.nsmallest(n, first, key=by_ticket)
+        drawn.update(taken)
+        if n > len(taken):  # with priority, the units drawn last year come second
+            drawn.update(heapq.nsmallest(n - len(taken), rest, key=by_ticket))
     return drawn
 
 
@@ -381,46 +393,62 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
-def _probability(cell: CellPlan, group: int) -> str:
-    return cell.probability_rest if group and cell.probability_rest is not None else cell.probability
+_NEW = object.__new__
+_SET = object.__setattr__
+_OUTCOME_FIELDS = tuple(f.name for f in fields(UnitOutcome))
+
+
+def _outcome(*values) -> UnitOutcome:
+    """A UnitOutcome equal to UnitOutcome(*values), built without the frozen __init__ (5x faster).
+
+    A draw makes one per unit; at a million units the ordinary constructor alone costs seconds.
+    """
+    o = _NEW(UnitOutcome)
+    _SET(o, "__dict__", dict(zip(_OUTCOME_FIELDS, values)))
+    return o
+
+
+def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: dict[str, bytes],
+              drawn: set[str], batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
+    names = [s.name for s in rules.strata]
+    probability: dict[tuple[str | None, bool], str] = {}
+    for sp in plans:
+        for c in sp.cells:
+            probability[(c.cell, False)] = c.probability  # type: ignore[assignment]
+            probability[(c.cell, True)] = c.probability_rest  # type: ignore[assignment]
+    later = {k for _, _, _, _, rest in placed.cells for k in rest}  # drawn last year, with priority on
+    out = []
+    for u, index, cell, reason in zip(units, placed.stratum, placed.cell, placed.reason):
+        key = u.key
+        stratum = names[index] if index >= 0 else None
+        t = unit_tickets[key].hex()
+        if reason is not None:
+            out.append(_outcome(key, u.name, stratum, cell, t, EXCLUDED, reason, None, None))
+        elif key in drawn:
+            out.append(_outcome(key, u.name, stratum, cell, t, DRAWN, None, batch_of[key],
+                                probability[(cell, key in later)]))
+        else:
+            out.append(_outcome(key, u.name, stratum, cell, t, NOT_DRAWN, None, None, probability[(cell, key in later)]))
+    return tuple(out)
 
 
 def run_draw(seed: bytes, inputs: DrawInputs) -> DrawResult:
     """Draw units, cut batches and match teams: a pure function of the seed and the inputs."""
     rules: Rules = inputs.rules  # type: ignore[assignment]
-    units = sorted(inputs.units, key=lambda u: u.key)
-    inputs_sorted = _with_units(inputs, units)
-    placed = place(inputs_sorted)
-    plans = _plan_from(inputs_sorted, placed)
-    keys = [u.key for u in units]
-    unit_tickets = tickets(seed, LABEL_UNIT, keys)
-    drawn = _select(plans, placed, keys, unit_tickets)
-    batches = _batches(seed, rules, [(p.stratum, k) for p, k in zip(placed, keys) if k in drawn])
+    inputs = replace(inputs, units=tuple(sorted(inputs.units, key=lambda u: u.key)))  # row order never matters
+    units = inputs.units
+    placed = place(inputs)
+    plans = _plan_from(inputs, placed)
+    unit_tickets = tickets(seed, LABEL_UNIT, [u.key for u in units])
+    drawn = _select(plans, placed, unit_tickets)
+    batches = _batches(seed, rules, [(i, u.key) for u, i in zip(units, placed.stratum) if u.key in drawn])
     batch_of = {k: b.number for b in batches for k in b.units}
-    by_key = {u.key: u for u in units}
-    teams = match(seed, inputs_sorted, [[by_key[k] for k in b.units] for b in batches])
-    cells = {c.cell: c for sp in plans for c in sp.cells}
-    outcomes = tuple(_outcome(u, p, unit_tickets[u.key], drawn, batch_of, cells, rules)
-                     for u, p in zip(units, placed))
-    reasons = Counter(p.reason for p in placed if p.reason is not None)
+    by_key = {u.key: u for u in units if u.key in batch_of}
+    teams = match(seed, inputs, [[by_key[k] for k in b.units] for b in batches])
+    outcomes = _outcomes(units, placed, plans, unit_tickets, drawn, batch_of, rules)
+    reasons = Counter(r for r in placed.reason if r is not None)
     return DrawResult(
         ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
         plans, tuple(ReasonCount(r, k) for r, k in sorted(reasons.items())), outcomes, batches,
         teams.pool, teams.batch_caps, teams.teams, teams.workload, teams.warnings,
     )
-
-
-def _outcome(u: Unit, p: _Placed, t: bytes, drawn: set[str], batch_of: dict[str, int],
-             cells: dict[str, CellPlan], rules: Rules) -> UnitOutcome:
-    stratum = rules.strata[p.stratum].name if p.stratum >= 0 else None
-    if p.reason is not None:
-        return UnitOutcome(u.key, u.name, stratum, p.cell, t.hex(), EXCLUDED, p.reason, None, None)
-    status = DRAWN if u.key in drawn else NOT_DRAWN
-    return UnitOutcome(u.key, u.name, stratum, p.cell, t.hex(), status, None, batch_of.get(u.key),
-                       _probability(cells[p.cell], p.group))  # type: ignore[index]
-
-
-def _with_units(inputs: DrawInputs, units: list[Unit]) -> DrawInputs:
-    from dataclasses import replace
-
-    return replace(inputs, units=tuple(units))

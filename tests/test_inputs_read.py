@@ -368,3 +368,47 @@ def test_formula_scan_finds_shared_formulas_in_large_sheets(tmp_path):
         assert zf.getinfo("xl/worksheets/sheet1.xml").file_size > 1 << 20
     assert problems([path]) == [f"文件 units.xlsx，工作表 {UNITS}，第 2999 行，列「行业」：单元格 O2999 是公式，需要的是数值"
                                 "（应为：复制后“选择性粘贴 → 数值”）"]
+
+
+def test_two_inputs_in_one_workbook_is_an_error(tmp_path):
+    """One file holds one input; a second input sheet is refused by name."""
+    path = units_file(tmp_path, unit_row())
+    wb = load_workbook(path)
+    wb.create_sheet(schema.ITEMS.title)
+    wb.save(path)
+    assert problems([path]) == [f"文件 units.xlsx：一个文件只能放一种输入，本文件有 2 张：{UNITS}、{schema.ITEMS.title}"
+                                "（应为：每种输入各存一个文件）"]
+
+
+def test_old_xls_and_utf16_csv_are_refused_with_the_fix(tmp_path):
+    """.xls and Excel's UTF-16 'Unicode text' each say how to save the file instead."""
+    xls = tmp_path / "units.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0")
+    utf16 = tmp_path / f"{UNITS}.csv"
+    utf16.write_bytes("单位名称\n".encode("utf-16"))
+    assert problems([xls, utf16]) == [
+        "文件 units.xls：不支持旧版 .xls 格式（应为：在 Excel 中“另存为”.xlsx 工作簿）",
+        f"文件 {UNITS}.csv：文件是 UTF-16 编码（Excel 的“Unicode 文本”）（应为：另存为“CSV UTF-8（逗号分隔）”）"]
+
+
+def test_period_ending_before_it_starts_is_an_error(tmp_path):
+    """An exclusion whose end date precedes its start date is refused."""
+    path = write_xlsx(tmp_path / "e.xlsx", schema.EXCLUSIONS.title,
+                      [exclusion_row(valid_from="2026-05-01", valid_to="2026-04-30")])
+    assert problems([path]) == [f"文件 e.xlsx，工作表 {schema.EXCLUSIONS.title}，第 2 行，列「结束日期」，值「2026-04-30」："
+                                "早于开始日期 2026-05-01（应为：不早于开始日期的日期）"]
+
+
+def test_inspector_items_must_exist_in_the_item_list(tmp_path):
+    """可执法事项 naming an item code absent from the item list of the run is an error."""
+    people = write_xlsx(tmp_path / "people.xlsx", schema.INSPECTORS.title, [inspector_row(items="XF-001、XF-009")])
+    items = write_xlsx(tmp_path / "items.xlsx", schema.ITEMS.title, [item_row()])
+    assert problems([people, items]) == [
+        f"文件 people.xlsx，工作表 {schema.INSPECTORS.title}，第 2 行，列「可执法事项」，值「XF-009」："
+        "随机抽查事项清单中没有这些事项编码（应为：XF-001）"]
+
+
+def test_blank_rows_are_skipped_and_rows_keep_excel_numbers(tmp_path):
+    """Blank rows between records are ignored, and later rows keep their Excel row numbers."""
+    path = units_file(tmp_path, unit_row(), {}, {"单位名称": "\u3000 "}, unit_row(code=CODE_B, address=""))
+    assert problems([path]) == [f"文件 units.xlsx，工作表 {UNITS}，第 5 行，列「住所」：必填，不能为空"]

@@ -22,7 +22,6 @@ BRIGADE = "文峰区"
 BATCH_ID = "TEST-2026-12"
 DAY = dt.date(2026, 12, 1)
 CLOCK = "2026-11-30T10:30:00+08:00"
-NOW = dt.datetime(2026, 11, 30, 2, 30, tzinfo=dt.timezone.utc)
 WITNESSES = (
     {"name": "王建国", "role": "廉政监督员", "org": "支队纪检组"},
     {"name": "李<script>alert(1)</script>", "role": "企业代表", "org": "某商贸有限公司"},
@@ -115,7 +114,7 @@ def make_ceremony(folder: Path) -> Ceremony:
     (folder / "commitment.json").write_bytes(canonical_bytes(commitment))
     (folder / "frozen.json").write_bytes(canonical_bytes(freeze.frozen_document(inputs)))
     rules_path = folder / "rules-文峰区.yaml"
-    keys = ensure_test_keys(folder / "keys", NOW)
+    keys = ensure_test_keys(folder / "keys", dt.datetime.now(dt.timezone.utc))
     return Ceremony(folder, books, detachment_path, rules_path, folder / "commitment.json", folder / "frozen.json", keys)
 
 

@@ -135,14 +135,36 @@ def detached_checks(label: str, content: bytes, signature: bytes | None,
     return Check(label, False, why)
 
 
+def _name_tree(node, out: list) -> None:
+    """Collect the (key, file specification) pairs of a PDF name tree, following /Kids."""
+    node = node.get_object()
+    names = node.get("/Names", [])
+    out.extend((names[i], names[i + 1].get_object()) for i in range(0, len(names) - 1, 2))
+    for kid in node.get("/Kids", []):
+        _name_tree(kid, out)
+
+
+def _spec_name(key, spec) -> str:
+    name = spec.get("/UF") or spec.get("/F") or key
+    return name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+
+
 def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
-    """The files embedded in the PDF, by name (the latest revision's view)."""
+    """The files embedded in the PDF (latest revision), by their Unicode names; duplicates never collapse."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"].get_object()
+    tree = root.get("/Names", {}).get("/EmbeddedFiles") if "/Names" in root else None
+    pairs: list = []
+    if tree is not None:
+        _name_tree(tree, pairs)
     out: dict[str, bytes] = {}
-    for name, contents in reader.attachments.items():
-        out[name] = contents[0] if len(contents) == 1 else b"".join(contents) + b"\x00duplicate"
+    for key, spec in pairs:
+        name = _spec_name(key, spec)
+        if name in out:
+            name = f"{name}（重复）"
+        out[name] = spec["/EF"]["/F"].get_object().get_data()
     return out
 
 

@@ -231,3 +231,25 @@ def test_inspection_date_is_part_of_the_result():
     """A different inspection date is visible in the result (certificates are judged on it)."""
     res = run_draw(SEED, inputs(seed_directory(), STAFF, day=dt.date(2026, 11, 2)))
     assert res.inspection_date == dt.date(2026, 11, 2) and DAY != res.inspection_date
+
+
+def test_every_demo_brigade_is_feasible():
+    """The demo rules, on the demo workbooks and date, plan and match for all nine brigades."""
+    import glob
+    from pathlib import Path
+
+    from dsr.core.freeze import build_draw_inputs
+    from dsr.inputs.detachment import load_detachment
+    from dsr.inputs.reader import read_inputs
+    from dsr.rules import load_rules
+
+    root = Path(__file__).resolve().parent.parent
+    det = load_detachment(root / "params" / "detachment.yaml")
+    directory = read_inputs(sorted(glob.glob(str(root / "demo" / "data" / "*.xlsx"))), det, DAY).directory
+    names = [b.name for b in det.brigades]
+    for stem in ("wenfeng", "beiguan", "yindu", "longan", "anyangxian", "tangyin", "huaxian", "neihuang", "linzhou"):
+        r = load_rules(root / "params" / "demo" / f"{stem}.yaml", names)
+        res = run_draw(SEED, build_draw_inputs(directory, "安阳市消防救援支队", r.brigade, r, (), DAY))
+        crowded = res.strata[0]
+        assert crowded.n == crowded.N > 0 and len(res.teams) == sum(p.n for p in res.strata)
+        assert max(w.total for w in res.workload) <= r.team.max_units_per_inspector

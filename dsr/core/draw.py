@@ -344,6 +344,12 @@ def _check_capacity(inputs: DrawInputs, plans: tuple[StratumPlan, ...]) -> None:
             f"共 {total * team.size} 人次；符合条件的检查人员 {available} 名、每人本次最多 {cap} 家，"
             f"最多 {available * cap} 人次，无法覆盖。请调整抽查比例、team.max_units_per_inspector 或人员名录。"
         )
+    if cap is not None and total > leaders * cap:  # every team needs its own leader
+        raise DrawError(
+            f"{rules.brigade}：本次应抽取 {total} 家单位{all_part}，每家需 1 名组长；可任组长的检查人员 {leaders} 名、"
+            f"每人本次最多 {cap} 家，最多 {leaders * cap} 家，无法覆盖。请调整抽查比例、team.max_units_per_inspector、"
+            f"组长条件或人员名录。"
+        )
 
 
 def plan(inputs: DrawInputs) -> tuple[StratumPlan, ...]:

@@ -189,12 +189,13 @@ def _memo(parse: Callable) -> Callable:
 def _fast(kind: str, col: schema.Column, vals: list) -> list:
     """Ordinary values converted in one comprehension; _SLOW marks cells needing `_cell`."""
     if col.kind == schema.TEXT:
-        return [v if v.__class__ is str and v and v[0] != "=" else _SLOW for v in vals]
+        share = {}.setdefault  # equal texts in a chunk (登记机关, 行业, …) become one object
+        return [share(v, v) if v.__class__ is str and v and v[0] != "=" else _SLOW for v in vals]
     if col.kind == schema.CODE:
         return [v.upper() if v.__class__ is str and v.isascii() and v.isalnum() else _SLOW for v in vals]
     if col.kind == schema.ENUM:
-        choices = frozenset(col.choices)
-        return [v if v.__class__ is str and v in choices else _SLOW for v in vals]
+        canonical = {c: c for c in col.choices}  # one shared string per choice, not one per cell
+        return [canonical.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
     if col.kind == schema.BOOL:
         return [_BOOL.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
     if col.kind == schema.DECIMAL:

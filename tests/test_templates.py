@@ -38,7 +38,8 @@ def test_every_enumerated_column_has_a_drop_down(tmp_path):
         letters = {ws.cell(row=2, column=i).coordinate for i, c in enumerate(sheet.columns, 1)
                    if c.kind in (schema.ENUM, schema.BOOL)}
         assert covered == letters
-        assert all(dv.type == "list" and dv.formula1.startswith(f"{quote_sheetname(CHOICES)}!") for dv in ws.data_validations.dataValidation)
+        prefix = f"{quote_sheetname(CHOICES)}!"
+        assert all(dv.type == "list" and dv.formula1.startswith(prefix) for dv in ws.data_validations.dataValidation)
 
 
 def test_choices_sheet_lists_the_schema_choices(tmp_path):

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from dsr.core import model
 from dsr.errors import Problem
 from dsr.inputs import normalize as nz
-from dsr.inputs import schema, uscc
+from dsr.inputs import schema
 from dsr.inputs.detachment import Detachment
 from dsr.inputs.headers import Layout
 

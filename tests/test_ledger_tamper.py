@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive_helpers import AT, BRIGADE, C1, filled, tamper
-from dsr.archive import LEDGER_NAME, Ledger
+from dsr.archive import LEDGER_NAME, Archive, Ledger, recover
 from dsr.archive.ledger import COLUMNS, row_hash
 from dsr.errors import ArchiveError
 
@@ -194,3 +194,16 @@ def test_corrupted_database_file_is_refused_clearly(root: Path):
     with pytest.raises(ArchiveError) as err:
         _verify(root)
     assert str(err.value).startswith("账本文件已损坏或不是 dsr 账本，无法读取：ledger.sqlite3（")
+
+
+def test_planted_symlink_folder_is_reported_not_followed(root: Path, tmp_path_factory):
+    """A symlink posing as a record folder is an unregistered folder, and recovery refuses to move it."""
+    outside = tmp_path_factory.mktemp("outside")
+    (root / "2026" / BRIGADE / "D-666").symlink_to(outside, target_is_directory=True)
+    assert _failed(_verify(root)) == {
+        "未登记文件夹": "文件夹 2026/文峰区/D-666 无账本记录（共 1 个；若为中断的批次，下次运行会移入 .orphans）"
+    }
+    archive = Archive(root)
+    with archive.batch_lock(), Ledger(root / LEDGER_NAME) as ledger, pytest.raises(ArchiveError) as err:
+        recover(archive, ledger)
+    assert str(err.value) == f"路径越出档案根目录：{root.resolve() / '2026' / BRIGADE / 'D-666'}"

@@ -24,6 +24,12 @@ GENESIS = "0" * 64
 ROW_DOMAIN = b"dsr-ledger-row/v1\n"  # domain tag so a row hash can never collide with another dsr hash
 BUSY_TIMEOUT_S = 30.0
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_REQUIRED = {
+    "commit": ("commitment_hash",),
+    "draw": ("commitment_hash", "brigade", "draw_id"),
+    "void": ("commitment_hash", "brigade", "draw_id"),
+    "record": ("brigade", "draw_id"),
+}
 COLUMNS = (
     "seq", "kind", "ceremony_id", "commitment_hash", "brigade", "draw_id",
     "at", "payload", "files", "prev_hash", "row_hash",
@@ -194,37 +200,34 @@ class Ledger:
         """Validate and append one event in a single IMMEDIATE transaction; return the stored row."""
         payload = {} if payload is None else payload
         self._check_static(kind, at, payload, commitment_hash, brigade, draw_id, files)
-        payload_text = canonical_bytes(payload).decode("utf-8")
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")  # takes the write lock before we read the chain head
-        except sqlite3.OperationalError as exc:
-            raise ArchiveError(f"账本正被其他进程写入，等待超时：{exc}") from None
+        fields = {"kind": kind, "ceremony_id": ceremony_id, "commitment_hash": commitment_hash,
+                  "brigade": brigade, "draw_id": draw_id, "at": at,
+                  "payload": canonical_bytes(payload).decode("utf-8"), "files": files_text(files)}  # fmt: skip
+        self._begin()
         try:
             self._check_rules(kind, payload, commitment_hash, brigade, draw_id, files)
-            last = conn.execute("SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-            row = {
-                "seq": (last[0] + 1) if last else 1,
-                "kind": kind,
-                "ceremony_id": ceremony_id,
-                "commitment_hash": commitment_hash,
-                "brigade": brigade,
-                "draw_id": draw_id,
-                "at": at,
-                "payload": payload_text,
-                "files": files_text(files),
-                "prev_hash": last[1] if last else GENESIS,
-            }
-            row["row_hash"] = row_hash(row)
-            conn.execute(
-                f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                tuple(row[c] for c in COLUMNS),
-            )
-            conn.execute("COMMIT")
+            row = self._chain(fields)
+            placeholders = ", ".join("?" * len(COLUMNS))
+            self._conn.execute(f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({placeholders})",
+                               tuple(row[c] for c in COLUMNS))  # fmt: skip
+            self._conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._conn.execute("ROLLBACK")
             raise
         return _event(tuple(row[c] for c in COLUMNS))
+
+    def _begin(self) -> None:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")  # the write lock is taken before the chain head is read
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(f"账本正被其他进程写入，等待超时：{exc}") from None
+
+    def _chain(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Give the new row its seq and prev_hash from the current head, then its own hash."""
+        last = self._conn.execute("SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        row = {"seq": last[0] + 1 if last else 1, **fields, "prev_hash": last[1] if last else GENESIS}
+        row["row_hash"] = row_hash(row)
+        return row
 
     def _check_static(self, kind, at, payload, commitment_hash, brigade, draw_id, files) -> None:
         """Checks that need no other row: kind, time, field shapes, the payload's JSON form."""
@@ -235,10 +238,8 @@ class Ledger:
             raise ArchiveError(f"承诺哈希不可用：「{commitment_hash}」（应为 64 位小写十六进制）")
         _check_payload_shape(kind, payload)
         canonical_bytes(payload)  # raises TypeError on floats and other values with no canonical form
-        required = {"commit": ("commitment_hash",), "draw": ("commitment_hash", "brigade", "draw_id"),
-                    "void": ("commitment_hash", "brigade", "draw_id"), "record": ("brigade", "draw_id")}  # fmt: skip
         given = {"commitment_hash": commitment_hash, "brigade": brigade, "draw_id": draw_id}
-        for name in required.get(kind, ()):
+        for name in _REQUIRED.get(kind, ()):
             if not given[name]:
                 raise ArchiveError(f"{kind} 事件缺少 {name}")
         if kind == "draw":

@@ -25,7 +25,7 @@ def recover(archive: Archive, ledger: Ledger) -> Recovery:
     registered = ledger.registered_folders()
     moved = []
     for folder in archive.record_folders():
-        rel = archive.relative(folder)
+        rel = folder.relative_to(archive.root).as_posix()
         if rel not in registered:
             # Killed between rename and ledger row: never claimed, so set aside and let the rerun redo it.
             moved.append((rel, archive.relative(archive.quarantine(folder))))

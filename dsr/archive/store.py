@@ -251,7 +251,7 @@ class Archive:
         return tuple(FileRef(self.relative(folder / r.path), r.sha256) for r in refs)
 
     def record_folders(self) -> tuple[Path, ...]:
-        """Every folder at <year>/<brigade>/<draw id> depth, hidden housekeeping folders left out."""
+        """Every folder (or symlink to one) at <year>/<brigade>/<draw id> depth, hidden names left out."""
         found = []
         for year in sorted(self.root.glob("[0-9][0-9][0-9][0-9]")):
             for folder in sorted(year.glob("*/*")):

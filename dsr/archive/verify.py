@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ class _Finder:
     passed: str
     detail: str | None = None
     position: int | None = None
-    extra: list[str] = field(default_factory=list)
 
     def fail(self, position: int | None, detail: str) -> None:
         if self.detail is None:
@@ -180,7 +179,9 @@ def _check_row_files(archive: Archive, row, position: int, where: str, files: _F
 
 def _unregistered(ledger: Ledger, archive: Archive) -> Check:
     registered = ledger.registered_folders()
-    strays = [archive.relative(f) for f in archive.record_folders() if archive.relative(f) not in registered]
+    # relative_to, not resolve: a planted symlink is reported as a stray, not followed
+    names = [f.relative_to(archive.root).as_posix() for f in archive.record_folders()]
+    strays = [name for name in names if name not in registered]
     if not strays:
         return Check("未登记文件夹", True, "档案中的每个文件夹都有账本记录")
     return Check(

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
 from dsr.core import commitment as cm
 from dsr.core import entropy, freeze
 from dsr.core.canonical import canonical_bytes
 from dsr.inputs import load_detachment
 from dsr.inputs.reader import read_inputs
 from dsr.record.pipeline import RecordParams
-from dsr.record.sign import ensure_test_keys
+from dsr.record.sign import TEST_ORG, TEST_PASSPHRASE, TEST_SIGNER_NAME, TEST_WITNESS_NAME, export_p12
 from inputs_helpers import (credit_code, conflict_row, exclusion_row, inspector_row, item_row, unit_row,
-                            write_xlsx)
+                            write_csv)
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIGADE = "文峰区"
@@ -93,14 +98,15 @@ class Ceremony:
 def make_ceremony(folder: Path) -> Ceremony:
     """Write workbooks, rules, commitment and frozen inputs for one brigade, as `dsr commit` would."""
     folder.mkdir(parents=True, exist_ok=True)
+    # CSV, not xlsx: openpyxl stamps the time into every workbook, and the goldens need fixed bytes.
     books = (
-        write_xlsx(folder / "检查对象名录库.xlsx", "检查对象名录库", unit_rows()),
-        write_xlsx(folder / "执法检查人员名录库.xlsx", "执法检查人员名录库", inspector_rows()),
-        write_xlsx(folder / "随机抽查事项清单.xlsx", "随机抽查事项清单", [item_row()]),
-        write_xlsx(folder / "利害关系登记.xlsx", "利害关系登记",
-                   [conflict_row(cert_no="41050200100", inspector_name="李四", unit_key=_code(0))]),
-        write_xlsx(folder / "不列入随机抽查名单.xlsx", "不列入随机抽查名单",
-                   [exclusion_row(unit_key=_code(5), valid_from="2026-11-01", valid_to="2026-12-31")]),
+        write_csv(folder / "检查对象名录库.csv", unit_rows()),
+        write_csv(folder / "执法检查人员名录库.csv", inspector_rows()),
+        write_csv(folder / "随机抽查事项清单.csv", [item_row()]),
+        write_csv(folder / "利害关系登记.csv",
+                  [conflict_row(cert_no="41050200100", inspector_name="李四", unit_key=_code(0))]),
+        write_csv(folder / "不列入随机抽查名单.csv",
+                  [exclusion_row(unit_key=_code(5), valid_from="2026-11-01", valid_to="2026-12-31")]),
     )
     (folder / "rules-文峰区.yaml").write_text(RULES_YAML, encoding="utf-8")
     (folder / "_common.yaml").write_text(COMMON_YAML, encoding="utf-8")
@@ -114,8 +120,52 @@ def make_ceremony(folder: Path) -> Ceremony:
     (folder / "commitment.json").write_bytes(canonical_bytes(commitment))
     (folder / "frozen.json").write_bytes(canonical_bytes(freeze.frozen_document(inputs)))
     rules_path = folder / "rules-文峰区.yaml"
-    keys = ensure_test_keys(folder / "keys", dt.datetime.now(dt.timezone.utc))
-    return Ceremony(folder, books, detachment_path, rules_path, folder / "commitment.json", folder / "frozen.json", keys)
+    return Ceremony(folder, books, detachment_path, rules_path, folder / "commitment.json", folder / "frozen.json",
+                    fixed_keys(folder / "keys"))
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A test CA, a signer and a witness identity (PKCS#12 files and the CA certificate)."""
+
+    ca_pem: Path
+    signer_p12: Path
+    witness_p12: Path
+    passphrase: str
+
+
+def _ec_key(scalar: int):
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+def _cert(subject: str, key, issuer: x509.Name, issuer_key, serial: int, ca: bool, start: dt.datetime,
+          end: dt.datetime) -> x509.Certificate:
+    """A certificate with fixed serial and dates, signed with deterministic ECDSA: the same bytes every run."""
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, TEST_ORG),
+                      x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    usage = (x509.KeyUsage(False, False, False, False, False, True, True, False, False) if ca
+             else x509.KeyUsage(True, True, False, False, False, False, False, False, False))
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name).public_key(key.public_key())
+            .serial_number(serial).not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+            .add_extension(usage, critical=True)
+            .sign(issuer_key, hashes.SHA256(), ecdsa_deterministic=True))
+
+
+def fixed_keys(folder: Path, start: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+               end: dt.datetime = dt.datetime(2036, 1, 1, tzinfo=dt.timezone.utc), tag: int = 0) -> Keys:
+    """Deterministic test identities (EC P-256 from fixed scalars), written outside git under `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key = _ec_key(0xDA7A + tag)
+    ca = _cert(f"dsr 测试根证书 {tag}", ca_key, None, ca_key, 1000 + tag, True, start, end)
+    paths = Keys(folder / "ca.pem", folder / "signer.p12", folder / "witness.p12", TEST_PASSPHRASE)
+    paths.ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    for scalar, name, target in ((0x51611 + tag, TEST_SIGNER_NAME, paths.signer_p12),
+                                 (0x717E55 + tag, TEST_WITNESS_NAME, paths.witness_p12)):
+        key = _ec_key(scalar)
+        cert = _cert(name, key, ca.subject, ca_key, scalar, False, start, end)
+        target.write_bytes(export_p12(key, cert, (ca,), TEST_PASSPHRASE, name))
+    return paths
 
 
 def params(c: Ceremony, **over) -> RecordParams:

@@ -31,9 +31,9 @@ def root(tmp_path):
     archive = Archive(root)
     with Ledger(root / LEDGER_NAME, root) as ledger, archive.batch_lock():
         ledger.append("commit", at="2026-08-28T10:00:00+08:00", commitment_hash=data.COMMIT_HASH)
-        folder = archive.write_record(2026, "文峰区", data.DRAW_ID, files)
+        folder = archive.write_record(2026, "文峰区", "AY-2026-09", files)
         ledger.append_record(archive.folder_refs(folder), at="2026-09-01T10:00:00+08:00", brigade="文峰区",
-                             draw_id=data.DRAW_ID)
+                             draw_id="AY-2026-09")
     return root
 
 

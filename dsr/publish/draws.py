@@ -67,6 +67,7 @@ class DrawView:
     strata: tuple[Stratum, ...]
     items: tuple[tuple[str, str], ...] = ()  # (code, name) of the 抽查事项 of this draw
     commitment: Commitment | None = None
+    folder: str = ""  # the record folder, relative to the archive root ("2026/文峰区/AY-2026-12")
 
     @property
     def year(self) -> int:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from dsr.archive.ledger import LEDGER_NAME, Ledger
 from dsr.core.canonical import sha256_hex
-from dsr.core.freeze import inputs_from_document
 from dsr.core.model import Item
 from dsr.publish import review
-from dsr.publish.archive_view import COMMITMENT_FILE, FROZEN_FILE, archive_draws, load_json, voided_draws
+from dsr.publish.archive_view import FROZEN_FILE, archive_draws, frozen_items, load_json, notice_files, voided_draws
 from dsr.publish.credit import credit_rows, write_credit
 from dsr.publish.draws import DrawView
 from dsr.publish.errors import PublishError
@@ -80,9 +79,10 @@ def results_review(root: Path, draw_id: str, reviewer: str, now: dt.datetime, ke
 def _items(root: Path, views: tuple[DrawView, ...]) -> tuple[Item, ...]:
     """The 抽查事项 of the published draws, from their frozen inputs, by code."""
     found: dict[str, Item] = {}
-    for folder in sorted(root.glob(f"[0-9][0-9][0-9][0-9]/*/*/{FROZEN_FILE}")):
-        if folder.parent.parent.name in {d.draw_id for d in views}:
-            for item in inputs_from_document(load_json(folder)).items:
+    for d in views:
+        frozen = root / d.folder / FROZEN_FILE
+        if frozen.is_file():
+            for item in frozen_items(load_json(frozen)):
                 found.setdefault(item.code, item)
     return tuple(found[c] for c in sorted(found))
 
@@ -94,12 +94,7 @@ def _plan(views: tuple[DrawView, ...]) -> tuple[PlanRow, ...]:
 
 
 def _attachments(root: Path, views: tuple[DrawView, ...]) -> dict[str, tuple[Attachment, ...]]:
-    out = {}
-    for d in views:
-        notice = root / str(d.year) / d.brigade / d.draw_id / COMMITMENT_FILE
-        if notice.is_file():
-            out[d.draw_id] = (Attachment("承诺公告（commitment.json）", notice),)
-    return out
+    return {d.draw_id: tuple(Attachment(label, path) for label, path in notice_files(root, d)) for d in views}
 
 
 def publish(root: Path, out: Path, by: str, now: dt.datetime, agencies: dict[str, str], detachment: str,
@@ -137,10 +132,10 @@ def _directory(root: Path, views: tuple[DrawView, ...]) -> tuple[UnitFacts, ...]
     latest = {d.brigade: d for d in views}
     facts = []
     for brigade, d in sorted(latest.items()):
-        frozen = root / str(d.year) / brigade / d.draw_id / FROZEN_FILE
+        frozen = root / d.folder / FROZEN_FILE
         if frozen.is_file():
-            facts += [UnitFacts(u.key, brigade, u.unit_class, u.crowded)
-                      for u in inputs_from_document(load_json(frozen)).units]
+            facts += [UnitFacts(u["key"], brigade, u["unit_class"], bool(u["crowded"]))
+                      for u in load_json(frozen).get("units", ())]
     return tuple(facts)
 
 

@@ -225,7 +225,7 @@ def _commitment_html(d: DrawView, files: list[tuple[str, str]]) -> str:
 
 
 def _strata_html(d: DrawView) -> str:
-    rows = [([s.name, str(s.population), str(s.drawn), s.cutoff_hex or "不公布（该层按信用或风险分档或另有规则，公布分界签号会泄露内部等级）"], {})
+    rows = [([s.name, str(s.population), str(s.drawn), s.cutoff_hex or "不公布（该层按信用、风险分档或另有优先规则，或无抽中单位；公布分界签号可能泄露内部等级）"], {})
             for s in d.strata]
     return f'<section id="strata"><h2>分层与分界签号</h2>{_table(("层", "对象数", "抽中数", "分界签号"), rows)}</section>'
 

@@ -162,6 +162,14 @@ def canonical_bytes(value: Any) -> bytes:
     return _ENCODER.encode(to_plain(value)).encode("utf-8")
 
 
+def plain_bytes(plain: Any) -> bytes:
+    """Canonical bytes of a value that is already to_plain output (objects' keys in canonical order).
+
+    Skips the to_plain pass for large documents built by to_plain; anything else must use canonical_bytes.
+    """
+    return _ENCODER.encode(plain).encode("utf-8")
+
+
 def sha256_hex(data: bytes) -> str:
     """Lower-case hex SHA-256."""
     return hashlib.sha256(data).hexdigest()

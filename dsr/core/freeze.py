@@ -6,10 +6,11 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 from typing import Any
 
 from dsr.core import model
-from dsr.core.canonical import canonical_bytes, from_plain, sha256_hex, to_plain
+from dsr.core.canonical import canonical_bytes, from_plain, plain_bytes, sha256_hex, to_plain
 from dsr.errors import DrawError, RecordError
 
 FORMAT = "dsr-frozen-inputs/1"
@@ -87,28 +88,54 @@ def normalise(inputs: model.DrawInputs) -> model.DrawInputs:
     )
 
 
+_SCALARS = (str, bool, int, type(None))
+
+
+def _rows_plain(rows: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """to_plain of flat value rows, converting only non-scalar fields (the document's hot loop)."""
+    if not rows:
+        return []
+    names = list(to_plain(rows[0]))  # the row type's fields in canonical key order
+    get = attrgetter(*names)
+    return [{n: v if type(v) in _SCALARS else to_plain(v) for n, v in zip(names, get(row))} for row in rows]
+
+
 def frozen_document(inputs: model.DrawInputs) -> dict[str, Any]:
     """The canonical plain form of one brigade's inputs: what is hashed, committed and attached to records."""
     inputs = normalise(inputs)
     doc: dict[str, Any] = {
         "format": FORMAT,
-        "scope": {
+        "scope": to_plain({
             "detachment": inputs.detachment,
             "brigade": inputs.brigade,
-            "inspection_date": inputs.inspection_date.isoformat(),
-        },
+            "inspection_date": inputs.inspection_date,
+        }),
     }
-    for section in SECTIONS[1:]:
-        doc[section] = to_plain(getattr(inputs, section))
+    for section in SECTIONS[1:-1]:
+        doc[section] = _rows_plain(getattr(inputs, section))
+    doc["rules"] = to_plain(inputs.rules)
     return doc
+
+
+def _digests_of(section_bytes: Mapping[str, bytes], format_bytes: bytes) -> dict[str, str]:
+    """Section digests, and the document digest from the same bytes assembled as one canonical object."""
+    members = {**section_bytes, "format": format_bytes}
+    document = b"{" + b",".join(b'"' + k.encode() + b'":' + members[k] for k in sorted(members)) + b"}"
+    digests = {section: sha256_hex(section_bytes[section]) for section in SECTIONS}
+    digests["document"] = sha256_hex(document)
+    return digests
 
 
 def input_digests(inputs: model.DrawInputs | Mapping[str, Any]) -> dict[str, str]:
     """SHA-256 (hex) of each section's canonical bytes, and of the whole document under "document"."""
-    doc = inputs if isinstance(inputs, Mapping) else frozen_document(inputs)
-    digests = {section: sha256_hex(canonical_bytes(doc[section])) for section in SECTIONS}
-    digests["document"] = sha256_hex(canonical_bytes(doc))
-    return digests
+    if isinstance(inputs, Mapping):
+        if set(inputs) != {"format", *SECTIONS}:
+            raise RecordError(f"不是 {FORMAT} 格式的冻结输入文件")
+        # a document read from a file: re-encode every value canonically, trusting nothing about its order
+        sections = {s: canonical_bytes(inputs[s]) for s in SECTIONS}
+        return _digests_of(sections, canonical_bytes(inputs["format"]))
+    doc = frozen_document(inputs)
+    return _digests_of({s: plain_bytes(doc[s]) for s in SECTIONS}, plain_bytes(FORMAT))
 
 
 def inputs_from_document(doc: Mapping[str, Any], rules_type: Any = None) -> model.DrawInputs:

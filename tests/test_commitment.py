@@ -230,3 +230,18 @@ def test_draw_document_names_everything_needed_to_recompute():
     assert doc["seed"] == result.seed.hex()
     assert doc["result"] == to_plain(dict(result.results)["文峰区"])
     assert doc["inputs_sha256"] == c["brigades"]["文峰区"]["inputs_sha256"]
+
+
+def test_ceremony_core_imports_no_randomness_or_io_library():
+    """Importing the ceremony core loads no random-number module, no YAML/Excel library, nothing outside core."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dsr.core.commitment, dsr.core.entropy, dsr.core.freeze, dsr.core.rfc3797\n"
+        "bad = {'random', 'secrets', 'numpy', 'yaml', 'openpyxl', 'pandas', 'python_calamine'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in bad))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dsr.') and not m.startswith(('dsr.core.', 'dsr.errors'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "[]\n[]\n"

@@ -120,3 +120,19 @@ def test_drawn_unit_without_team_renders(tmp_path):
     draw = dataclasses.replace(data.view(), units=(unit,))
     index, _ = _read(tmp_path, _site(draws=(draw,)))
     assert "安阳市测试单位" in index
+
+
+def test_class_weighted_strata_are_withheld_by_the_rules():
+    """A RATIO stratum with multipliers under rules that weight by credit gets no cutoff, even with one cell."""
+    from dsr.publish.archive_view import withheld_strata
+    from dsr.publish.draws import from_result
+
+    rules = {"credit_multipliers": [{"level": "D", "value": "2"}], "risk_multipliers": [], "hazard_industries": [],
+             "strata": [{"name": "人员密集重点单位", "mode": "RATIO", "multipliers": True},
+                        {"name": "一般单位", "mode": "RATIO", "multipliers": False},
+                        {"name": "九小场所", "mode": "ALL", "multipliers": True}]}
+    withheld = withheld_strata(rules)
+    assert withheld == frozenset({"人员密集重点单位"})
+    view = from_result(data.draw_result(), data.DRAW_ID, data.DRAWN_ON, "安阳市消防救援支队", withheld=withheld)
+    assert [s.cutoff_hex for s in view.strata] == [None, None]
+    assert withheld_strata({**rules, "credit_multipliers": []}) == frozenset()

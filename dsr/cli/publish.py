@@ -115,6 +115,8 @@ def run_publish(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print overdue and soon-due results."""
+    if args.days < 1 or args.soon < 0:
+        raise UsageError(f"--days 应为正整数、--soon 应为非负整数：--days {args.days} --soon {args.soon}")
     print(service.status_report(args.root, args.today or dt.date.today(), args.days, args.soon))
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import platform
 import sys
 import time
@@ -57,52 +58,59 @@ def build_inputs() -> DrawInputs:
 
 
 def timed(label: str, fn, rows: list):
-    """Run fn once, record (label, seconds), return its value."""
-    t = time.perf_counter()
+    """Run fn once, record (label, wall seconds, CPU seconds), return its value."""
+    t, c = time.perf_counter(), time.process_time()
     value = fn()
-    rows.append((label, time.perf_counter() - t))
+    rows.append((label, time.perf_counter() - t, time.process_time() - c))
     return value
 
 
-def phases(inputs: DrawInputs) -> list[tuple[str, float]]:
+def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
     """The steps of run_draw, timed one by one (same calls, in the same order)."""
-    rows: list[tuple[str, float]] = []
+    rows: list[tuple[str, float, float]] = []
     units = list(inputs.units)
     placed = timed("classify units into strata and cells", lambda: draw.place(inputs), rows)
     plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
     keys = [u.key for u in units]
-    unit_tickets = timed("tickets (1,000,000 HMAC-SHA256)", lambda: tickets(SEED, LABEL_UNIT, keys), rows)
+    unit_tickets = timed(f"tickets ({len(keys):,} HMAC-SHA256)", lambda: tickets(SEED, LABEL_UNIT, keys), rows)
     drawn = timed("select lowest tickets per cell", lambda: draw._select(plans, placed, unit_tickets), rows)
     batches = timed("batches", lambda: draw._batches(SEED, inputs.rules,
-                                                      [(i, k) for i, k in zip(placed.stratum, keys) if k in drawn]),
+                                                      [(placed.wheres[wi].stratum, k) for wi, k in zip(placed.where_of, keys) if k in drawn]),
                     rows)
     by_key = {u.key: u for u in units}
     teams = timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]),
                   rows)
-    timed("per-unit outcomes (1,000,000)", lambda: draw._outcomes(
+    timed(f"per-unit outcomes ({len(units):,})", lambda: draw._outcomes(
         units, placed, plans, unit_tickets, drawn, {k: b.number for b in batches for k in b.units}, inputs.rules), rows)
-    rows.append(("(drawn units)", len(drawn)))
-    rows.append(("(teams)", len(teams.teams)))
     return rows
 
 
 def main() -> None:
-    """Print the figures: each phase, then run_draw end to end."""
+    """Print the figures: each phase (wall and CPU seconds), then run_draw end to end."""
+    global N_UNITS
+    if len(sys.argv) == 3 and sys.argv[1] == "--units":
+        N_UNITS = int(sys.argv[2])
     t = time.perf_counter()
     inputs = build_inputs()
     print(f"built inputs in {time.perf_counter() - t:.1f} s: {len(inputs.units):,} units, "
           f"{len(inputs.inspectors)} inspectors, {len(inputs.rules.strata)} strata")
-    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
-    gc.freeze()  # the million inputs are long-lived; keep the collector from rescanning them
-    for label, value in phases(inputs):
-        print(f"  {label:<42} {value:>8.3f} s" if isinstance(value, float) else f"  {label:<42} {value:>8,}")
-    t = time.perf_counter()
+    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}; "
+          f"load average {os.getloadavg()[0]:.1f} (wall time inflates under load; CPU time less so)")
+    gc.freeze()  # the inputs are long-lived; keep the collector from rescanning them
+    print(f"  {'phase':<44} {'wall s':>8} {'CPU s':>8}")
+    rows = phases(inputs)
+    for label, wall, cpu in rows:
+        print(f"  {label:<44} {wall:>8.3f} {cpu:>8.3f}")
+    core = sum(w for label, w, _ in rows if not label.startswith("per-unit"))
+    core_cpu = sum(c for label, _, c in rows if not label.startswith("per-unit"))
+    print(f"  {'tickets + draw + matching (sum of the above)':<44} {core:>8.3f} {core_cpu:>8.3f}")
+    t, c = time.perf_counter(), time.process_time()
     result = draw.run_draw(SEED, inputs)
-    total = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
     status = Counter(u.status for u in result.units)
     cells = sum(len(s.cells) for s in result.strata)
-    print(f"run_draw end to end (incl. 1,000,000 per-unit outcomes): {total:.2f} s; "
-          f"{status['drawn']:,} drawn in {cells} cells, {len(result.teams):,} teams, {len(result.warnings)} warnings")
+    print(f"run_draw end to end: {wall:.2f} s wall, {cpu:.2f} s CPU; {status['drawn']:,} drawn in {cells} cells, "
+          f"{len(result.teams):,} teams, {len(result.warnings)} warnings")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import Counter
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Sequence
+from itertools import chain
+from operator import attrgetter
+from typing import NamedTuple, Sequence
 
 from dsr.core.model import DrawInputs, Unit
 from dsr.core.rules import Rules, Stratum, UnitFilter
@@ -167,22 +169,45 @@ def _cell_of(rules: Rules, index: int, u: Unit) -> tuple[int, str, Fraction | No
 
 
 @dataclass(frozen=True)
-class Placement:
-    """Where every unit fell, before the seed: columns in the order of inputs.units.
+class Where:
+    """What every unit with one signature shares: stratum index (-1 none), cell, ratio, status reason."""
 
-    Columns rather than one object per unit, because a million small objects cost seconds.
+    stratum: int
+    cell: str | None
+    ratio: Fraction | None
+    reason: str | None  # 单位状态 / 九小场所 / 未列入任何抽查层, else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where every unit fell, before the seed.
+
+    Per unit only an index into `wheres` (plus rare per-key reasons), because a million
+    small objects cost seconds; cells list their candidate keys in key order.
     """
 
-    stratum: tuple[int, ...]  # index into rules.strata, -1 for none
-    cell: tuple[str | None, ...]
-    reason: tuple[str | None, ...]  # exclusion reason, None if the unit is a candidate
+    wheres: tuple[Where, ...]
+    where_of: tuple[int, ...]  # per unit of inputs.units: index into wheres
+    reasons: dict[str, tuple[str, int]]  # unit key → (a reason of its own, stratum index or -1)
     cells: tuple[tuple[str, int, Fraction | None, tuple[str, ...], tuple[str, ...]], ...]
     # per cell: (cell, stratum index, effective ratio, candidate keys not drawn last year, the others)
 
 
-def _signature(u: Unit) -> tuple:
-    # Every field the strata, multipliers and the status rules read; units sharing it share a cell.
-    return (u.unit_class, u.crowded, u.public_gathering, u.key_category, u.industry, u.credit, u.risk, u.status)
+class Profile(NamedTuple):
+    """Every unit field the strata, multipliers and status rules read; units sharing it share a Where."""
+
+    unit_class: str
+    crowded: bool
+    public_gathering: bool
+    key_category: str | None
+    industry: str | None
+    credit: str
+    risk: str
+    status: str
+
+
+_signature = attrgetter(*Profile._fields)
+_key = attrgetter("key")
 
 
 def _history_sets(inputs: DrawInputs) -> tuple[set[str], set[str]]:
@@ -210,53 +235,76 @@ def _check_unique(units: Sequence[Unit]) -> None:
         raise DrawError("单位代码重复，无法抽取：" + "、".join(f"「{k}」出现 {counts[k]} 次" for k in dups))
 
 
-def _where(rules: Rules, u: Unit) -> tuple[int, str | None, Fraction | None, str | None]:
-    """Stratum, cell, ratio and the unit-independent part of the exclusion reason (status, 九小场所)."""
+def _where(rules: Rules, u: Unit) -> Where:
+    """Stratum, cell, ratio and the reasons that depend only on the signature, in documented order."""
     index = next((i for i, s in enumerate(rules.strata) if matches(s.filter, u)), -1)
     index, cell, ratio = _cell_of(rules, index, u) if index >= 0 else (-1, None, None)
     if u.status not in rules.eligible_statuses:
-        return index, cell, ratio, REASON_STATUS.format(status=u.status)
+        return Where(index, cell, ratio, REASON_STATUS.format(status=u.status))
     if u.unit_class == NINE_SMALL and not rules.include_nine_small:
-        return index, cell, ratio, REASON_NINE_SMALL
-    return index, cell, ratio, None
+        return Where(index, cell, ratio, REASON_NINE_SMALL)
+    return Where(index, cell, ratio, None)
+
+
+def _own_reason(rules: Rules, where: Where, key: str, excluded: dict[str, str], this_year: set[str]) -> str | None:
+    """Reasons 3–5 of §6.3 for a unit whose signature gave none."""
+    if key in excluded:
+        return excluded[key]
+    if where.stratum < 0:
+        return REASON_NO_STRATUM
+    if key in this_year and _exclude_this_year(rules, rules.strata[where.stratum]):
+        return REASON_DRAWN_THIS_YEAR
+    return None
 
 
 def place(inputs: DrawInputs) -> Placement:
-    """Stratum, cell and exclusion of every unit; the first reason in the documented order wins."""
+    """Stratum, cell and exclusion of every unit; the first reason in the documented order wins.
+
+    The rules are applied once per distinct Profile; per unit only a lookup and an append remain.
+    """
     rules: Rules = inputs.rules  # type: ignore[assignment]
     _check_unique(inputs.units)
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
-    skip_this_year = [_exclude_this_year(rules, s) for s in rules.strata]
-    cache: dict[tuple, tuple[int, str | None, Fraction | None, str | None]] = {}
-    strata, cells, reasons = [], [], []
-    members: dict[str, tuple[int, Fraction | None, list[str], list[str]]] = {}
+    special = set(excluded) | this_year  # the only keys that may have a reason of their own
+    cache: dict[tuple, tuple[int, list[str] | None]] = {}
+    wheres: list[Where] = []
+    lists: dict[str, list[str]] = {}  # cell → candidate keys, in input order
+    reasons: dict[str, tuple[str, int]] = {}
+    where_of = []
     for u in inputs.units:
         sig = _signature(u)
-        where = cache.get(sig)
-        if where is None:
-            where = cache[sig] = _where(rules, u)
-        index, cell, ratio, reason = where
-        key = u.key
-        if reason is None:
-            if key in excluded:
-                reason = excluded[key]
-            elif index < 0:
-                reason = REASON_NO_STRATUM
-            elif key in this_year and skip_this_year[index]:
-                reason = REASON_DRAWN_THIS_YEAR
+        hit = cache.get(sig)
+        if hit is None:
+            w = _where(rules, Profile._make(sig))
+            bucket = None if w.reason or w.stratum < 0 else lists.setdefault(w.cell, [])  # type: ignore[arg-type]
+            hit = cache[sig] = (len(wheres), bucket)
+            wheres.append(w)
+        where_of.append(hit[0])
+        if hit[1] is not None:
+            key = u.key
+            if key in special and (own := _own_reason(rules, wheres[hit[0]], key, excluded, this_year)):
+                reasons[key] = (own, wheres[hit[0]].stratum)
             else:
-                m = members.get(cell)  # type: ignore[arg-type]
-                if m is None:
-                    m = members[cell] = (index, ratio, [], [])  # type: ignore[index]
-                m[3 if rules.priority_not_drawn_last_year and key in last_year else 2].append(key)
-        strata.append(index)
-        cells.append(cell)
-        reasons.append(reason)
-    # cells in stratum order, then ascending effective ratio; ALL and COUNT strata have one cell
-    order = sorted(members, key=lambda c: (members[c][0], members[c][1] or 0))
-    table = tuple((c, members[c][0], members[c][1], tuple(members[c][2]), tuple(members[c][3])) for c in order)
-    return Placement(tuple(strata), tuple(cells), tuple(reasons), table)
+                hit[1].append(key)
+        elif wheres[hit[0]].reason is None:  # no stratum: the exclusion list still speaks first
+            reasons[u.key] = (excluded.get(u.key, REASON_NO_STRATUM), -1)
+    return Placement(tuple(wheres), tuple(where_of), reasons, _cell_table(rules, wheres, lists, last_year))
+
+
+def _cell_table(rules: Rules, wheres: list[Where], lists: dict[str, list[str]], last_year: set[str]):
+    """Cells in stratum order, then ascending effective ratio; each with its two priority groups."""
+    info = {w.cell: (w.stratum, w.ratio) for w in wheres if w.cell in lists}
+    out = []
+    for cell in sorted((c for c in lists if lists[c]), key=lambda c: (info[c][0], info[c][1] or 0)):
+        keys = lists[cell]
+        if rules.priority_not_drawn_last_year and last_year:
+            first = tuple(k for k in keys if k not in last_year)
+            rest = tuple(k for k in keys if k in last_year)
+        else:
+            first, rest = tuple(keys), ()
+        out.append((cell, info[cell][0], info[cell][1], first, rest))
+    return tuple(out)
 
 
 def _exclude_this_year(rules: Rules, s: Stratum) -> bool:
@@ -301,17 +349,20 @@ def _plan_from(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]
     plans = _sizes(inputs, placed)
     _check_capacity(inputs, plans)
     if sum(p.n for p in plans):
-        candidates = [u for u, r, c in zip(inputs.units, placed.reason, placed.cell) if r is None and c is not None]
-        check_teams(inputs, candidates)
+        check_teams(inputs, set(chain.from_iterable(first + rest for _, _, _, first, rest in placed.cells)))
     return plans
 
 
 def _sizes(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]:
     rules: Rules = inputs.rules  # type: ignore[assignment]
     excluded: list[Counter] = [Counter() for _ in rules.strata]
-    for index, reason in zip(placed.stratum, placed.reason):
-        if index >= 0 and reason is not None:
-            excluded[index][reason] += 1
+    for wi, count in Counter(placed.where_of).items():
+        w = placed.wheres[wi]
+        if w.stratum >= 0 and w.reason is not None:
+            excluded[w.stratum][w.reason] += count
+    for reason, stratum in placed.reasons.values():
+        if stratum >= 0:
+            excluded[stratum][reason] += 1
     out = []
     for i, s in enumerate(rules.strata):
         cells = tuple(_cell_plan(rules, s, c, ratio, len(first), len(rest))
@@ -399,42 +450,37 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
-_NEW = object.__new__
-_SET = object.__setattr__
-_OUTCOME_FIELDS = tuple(f.name for f in fields(UnitOutcome))
-
-
-def _outcome(*values) -> UnitOutcome:
-    """A UnitOutcome equal to UnitOutcome(*values), built without the frozen __init__ (5x faster).
-
-    A draw makes one per unit; at a million units the ordinary constructor alone costs seconds.
-    """
-    o = _NEW(UnitOutcome)
-    _SET(o, "__dict__", dict(zip(_OUTCOME_FIELDS, values)))
-    return o
-
-
 def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: dict[str, bytes],
               drawn: set[str], batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
-    names = [s.name for s in rules.strata]
-    probability: dict[tuple[str | None, bool], str] = {}
+    """One UnitOutcome per unit, in the order of `units`."""
+    probability: dict[tuple[str | None, bool], str | None] = {}
     for sp in plans:
         for c in sp.cells:
-            probability[(c.cell, False)] = c.probability  # type: ignore[assignment]
-            probability[(c.cell, True)] = c.probability_rest  # type: ignore[assignment]
+            probability[(c.cell, False)] = c.probability
+            probability[(c.cell, True)] = c.probability_rest
     later = {k for _, _, _, _, rest in placed.cells for k in rest}  # drawn last year, with priority on
+    names = [s.name for s in rules.strata]
+    shared = [(names[w.stratum] if w.stratum >= 0 else None, w.cell, w.reason) for w in placed.wheres]
+    own = placed.reasons
+    new, set_dict = object.__new__, object.__setattr__
     out = []
-    for u, index, cell, reason in zip(units, placed.stratum, placed.cell, placed.reason):
+    append = out.append
+    for u, wi in zip(units, placed.where_of):
         key = u.key
-        stratum = names[index] if index >= 0 else None
-        t = unit_tickets[key].hex()
+        stratum, cell, reason = shared[wi]
+        if reason is None and own and key in own:
+            reason = own[key][0]
         if reason is not None:
-            out.append(_outcome(key, u.name, stratum, cell, t, EXCLUDED, reason, None, None))
-        elif key in drawn:
-            out.append(_outcome(key, u.name, stratum, cell, t, DRAWN, None, batch_of[key],
-                                probability[(cell, key in later)]))
+            status, batch, p = EXCLUDED, None, None
         else:
-            out.append(_outcome(key, u.name, stratum, cell, t, NOT_DRAWN, None, None, probability[(cell, key in later)]))
+            status, batch, p = (DRAWN if key in drawn else NOT_DRAWN), batch_of.get(key), probability[(cell, key in later)]
+        # Built without the frozen __init__ (about 5x faster; equal to UnitOutcome(...) in every respect):
+        # a draw makes one per unit, and at a million units the ordinary constructor alone costs seconds.
+        o = new(UnitOutcome)
+        set_dict(o, "__dict__", {"key": key, "name": u.name, "stratum": stratum, "cell": cell,
+                                 "ticket": unit_tickets[key].hex(), "status": status, "reason": reason,
+                                 "batch": batch, "probability": p})
+        append(o)
     return tuple(out)
 
 
@@ -447,12 +493,14 @@ def run_draw(seed: bytes, inputs: DrawInputs) -> DrawResult:
     plans = _plan_from(inputs, placed)
     unit_tickets = tickets(seed, LABEL_UNIT, [u.key for u in units])
     drawn = _select(plans, placed, unit_tickets)
-    batches = _batches(seed, rules, [(i, u.key) for u, i in zip(units, placed.stratum) if u.key in drawn])
+    batches = _batches(seed, rules, [(placed.wheres[wi].stratum, u.key) for u, wi in zip(units, placed.where_of)
+                                     if u.key in drawn])
     batch_of = {k: b.number for b in batches for k in b.units}
     by_key = {u.key: u for u in units if u.key in batch_of}
     teams = match(seed, inputs, [[by_key[k] for k in b.units] for b in batches])
     outcomes = _outcomes(units, placed, plans, unit_tickets, drawn, batch_of, rules)
-    reasons = Counter(r for r in placed.reason if r is not None)
+    reasons = Counter(placed.wheres[wi].reason for wi in placed.where_of if placed.wheres[wi].reason)
+    reasons.update(r for r, _ in placed.reasons.values())
     return DrawResult(
         ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
         plans, tuple(ReasonCount(r, k) for r, k in sorted(reasons.items())), outcomes, batches,

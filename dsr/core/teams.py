@@ -297,22 +297,27 @@ def infeasibility(pool: Sequence[PoolEntry], unit: Unit, size: int, specific: di
     return "\n".join(lines)
 
 
-def check_teams(inputs: DrawInputs, units: Sequence[Unit]) -> None:
+def check_teams(inputs: DrawInputs, candidates: set[str]) -> None:
     """Refuse, before the seed exists, any candidate unit that could not get a team whoever is drawn.
 
     Recusal and rotation do not depend on the seed, so a unit left with fewer than `size` eligible
     inspectors, or with no leader, is known now; workload caps are relaxed (with a warning) instead.
+    Units without removals are covered by plan()'s pool check, so only units with removals are read.
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
+    specific = unit_removals(inputs)
+    todo = sorted(k for k in specific if k in candidates)
+    if not todo:
+        return
     size = rules.team.size
     pool = base_pool(inputs)
     eligible = [p for p in pool if p.eligible]
-    specific = unit_removals(inputs)
-    for unit in sorted((u for u in units if u.key in specific), key=lambda u: u.key):
-        removed = specific[unit.key]  # units without removals are covered by plan()'s pool check
+    units = {u.key: u for u in inputs.units if u.key in specific}
+    for key in todo:
+        removed = specific[key]
         free = [p for p in eligible if p.cert_no not in removed]
         if len(free) < size or not any(p.can_lead for p in free):
-            raise DrawError(infeasibility(pool, unit, size, removed))
+            raise DrawError(infeasibility(pool, units[key], size, removed))
 
 
 def batch_cap(slots: int, eligible: int, extra: int) -> int:

@@ -45,17 +45,28 @@ def unit_rows(n: int, rng: random.Random, detachment) -> list:
         ]
 
 
-def generate(path: Path, n: int) -> float:
-    """Write an n-row unit directory with openpyxl write_only; return seconds taken."""
+def generate(path: Path, n: int) -> tuple[float, str]:
+    """Write an n-row unit directory; return seconds taken and the writer used.
+
+    openpyxl write_only, as a clerk's tool would; above 200,000 rows dsr.synth's streamed XML writer instead
+    (about 10x faster), so that generating the 1,000,000-row file does not dominate the run.
+    """
     start = time.perf_counter()
     detachment = load_detachment(PARAMS)
+    rows = unit_rows(n, random.Random(SEED + n), detachment)
+    headers = [c.header for c in schema.UNITS.columns]
+    if n > 200_000:
+        from dsr.synth import write_plain_xlsx
+
+        write_plain_xlsx(path, schema.UNITS.title, headers, (tuple(r) for r in rows))
+        return time.perf_counter() - start, "synth.write_plain_xlsx"
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(schema.UNITS.title)
-    ws.append([c.header for c in schema.UNITS.columns])
-    for row in unit_rows(n, random.Random(SEED + n), detachment):
+    ws.append(headers)
+    for row in rows:
         ws.append(row)
     wb.save(path)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, "openpyxl write_only"
 
 
 def read_child(path: Path) -> None:
@@ -80,11 +91,11 @@ def calibrate() -> float:
 def measure(n: int, folder: Path) -> None:
     """Generate, then read in a child process; print one line of figures."""
     path = folder / f"units_{n}.xlsx"
-    gen = generate(path, n)
+    gen, writer = generate(path, n)
     out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True)
     seconds, cpu, units, warnings, peak = out.stdout.split()
     size = path.stat().st_size / 2**20
-    print(f"rows={n:>9,}  file={size:6.1f} MiB  generate={gen:6.2f} s  read+validate={float(seconds):6.2f} s wall, "
+    print(f"rows={n:>9,}  file={size:6.1f} MiB  generate={gen:6.2f} s ({writer})  read+validate={float(seconds):6.2f} s wall, "
           f"{float(cpu):6.2f} s CPU  ({n / float(seconds):,.0f} rows/s)  units={int(units):,}  "
           f"warnings={int(warnings):,}  peak RSS={peak} MiB  load={os.getloadavg()[0]:.1f}", flush=True)
 

@@ -884,13 +884,79 @@ def synth_units(n: int, brigades: Sequence[SynthBrigade] = ANYANG, seed: int = 1
 
 
 def write_units_xlsx(path: Path | str, n: int, brigades: Sequence[SynthBrigade] = ANYANG, seed: int = 1) -> None:
-    """A 检查对象名录库 workbook of `n` synthetic units, streamed with openpyxl write_only (for benchmarks)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(schema.UNITS.title)
-    ws.append(SYNTH_UNIT_HEADERS)
-    for row in synth_units(n, brigades, seed):
-        ws.append(row)
-    wb.save(str(path))  # not byte-stabilised: benchmark files are never committed
+    """A 检查对象名录库 workbook of `n` synthetic units, for benchmarks (1,000,000 rows in about a minute)."""
+    write_plain_xlsx(path, schema.UNITS.title, SYNTH_UNIT_HEADERS, synth_units(n, brigades, seed))
+
+
+_NS = "http://schemas.openxmlformats.org/"
+_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="' + _NS + 'package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+    "_rels/.rels": (
+        '<Relationships xmlns="' + _NS + 'package/2006/relationships"><Relationship Id="rId1" '
+        'Type="' + _NS + 'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="' + _NS + 'package/2006/relationships">'
+        '<Relationship Id="rId1" Type="' + _NS + 'officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="' + _NS + 'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        '</Relationships>'),
+    "xl/styles.xml": (
+        '<styleSheet xmlns="' + _NS + 'spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/>'
+        '<name val="等线"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+        '<cellXfs count="1"><xf xfId="0"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+}
+_WORKBOOK = ('<workbook xmlns="' + _NS + 'spreadsheetml/2006/main" xmlns:r="' + _NS
+             + 'officeDocument/2006/relationships"><sheets><sheet name="{}" sheetId="1" r:id="rId1"/></sheets></workbook>')
+
+
+def write_plain_xlsx(path: Path | str, title: str, headers: Sequence[str], rows: Iterator[tuple]) -> None:
+    """A minimal one-sheet .xlsx streamed as XML with inline strings: about 10x faster than openpyxl write_only.
+
+    Text cells are inline strings, numbers are numbers, None is an empty cell; no dates (units have none).
+    """
+    letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, xml in _PARTS.items():
+            z.writestr(name, xml)
+        z.writestr("xl/workbook.xml", _WORKBOOK.format(_xml(title)))
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(('<worksheet xmlns="' + _NS + 'spreadsheetml/2006/main"><sheetData>').encode())
+            sheet.write(_row_xml(1, letters, headers))
+            for r, row in enumerate(rows, 2):
+                sheet.write(_row_xml(r, letters, row))
+            sheet.write(b"</sheetData></worksheet>")
+
+
+def _row_xml(r: int, letters: list[str], row: Sequence) -> bytes:
+    """One <row> of the sheet XML."""
+    cells = []
+    for letter, v in zip(letters, row):
+        if v is None:
+            continue
+        if isinstance(v, str):
+            cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t>{_xml(v)}</t></is></c>')
+        else:
+            cells.append(f'<c r="{letter}{r}"><v>{v}</v></c>')
+    return f'<row r="{r}">{"".join(cells)}</row>'.encode()
+
+
+def _xml(text: str) -> str:
+    """Text escaped for XML element content."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def synth_unit_objects(n: int, brigades: Sequence[SynthBrigade], seed: int) -> tuple[model.Unit, ...]:

@@ -335,3 +335,12 @@ def test_synth_rows_and_objects_describe_the_same_units() -> None:
     units = synth.synth_unit_objects(500, brigades, seed=3)
     assert [(r[1], r[0], r[5]) for r in rows] == [(u.key, u.name, u.brigade) for u in units]
     assert dt.date(2030, 12, 31) == synth.synth_inspectors(3, brigades, 1)[0].cert_expiry
+
+
+def test_plain_xlsx_round_trips_text_numbers_and_empty_cells(tmp_path: Path) -> None:
+    """The streaming writer keeps markup characters, numbers and empty cells as they were."""
+    path = tmp_path / "plain.xlsx"
+    synth.write_plain_xlsx(path, "表<1>", ("甲", "乙", "丙"), iter([("A&B <c>", Decimal("12.50"), None), ("x", 3, "y")]))
+    name, rows = _sheet(path)
+    assert name == "表<1>"
+    assert rows == [["甲", "乙", "丙"], ["A&B <c>", 12.5, ""], ["x", 3.0, "y"]]

@@ -253,3 +253,12 @@ def test_every_demo_brigade_is_feasible():
         crowded = res.strata[0]
         assert crowded.n == crowded.N > 0 and len(res.teams) == sum(p.n for p in res.strata)
         assert max(w.total for w in res.workload) <= r.team.max_units_per_inspector
+
+
+def test_rules_arriving_without_the_loader_are_still_checked():
+    """A team of one or a ratio of 1.5 in rules rebuilt from JSON is refused by the core too."""
+    bad = rules(team=Team(size=1, pool=("文峰区",)),
+                strata=(Stratum("一般单位", "RATIO", UnitFilter(), ratio=Decimal("1.5")),))
+    with pytest.raises(DrawError) as e:
+        plan(inputs([unit("U1")], STAFF, bad))
+    assert str(e.value) == "抽查细则不合规，拒绝抽取：第 1 个抽查层的抽查比例应在 0 到 1 之间；检查组人数不得少于 2 人（实际为 1）"

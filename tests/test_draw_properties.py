@@ -12,6 +12,7 @@ from draw_factories import Conflict, crowded_key, inputs, inspector, multiplier_
 from dsr.core.canonical import canonical_bytes
 from dsr.core.draw import plan, run_draw
 from dsr.core.rules import Batches, LeaderRule, Stratum, Team, UnitFilter
+from dsr.core.tickets import ticket, tickets
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -130,3 +131,11 @@ def test_every_team_constraint_holds(units, seed, size, batches, conflict_pairs)
         for b, n in enumerate(w.per_batch, start=1):
             if n > res.batch_caps[b - 1]:
                 assert any(x.startswith(f"第 {b} 批：") for x in res.warnings)
+
+
+@FAST
+@given(st.binary(max_size=100), st.text(min_size=1, max_size=20).filter(lambda t: "\x00" not in t),
+       st.lists(st.text(max_size=30).filter(lambda t: "\x00" not in t), max_size=5))
+def test_batched_tickets_equal_single_tickets(seed, label, keys):
+    """tickets() (pads hashed once) gives exactly ticket()'s HMAC bytes, for seeds shorter and longer than a block."""
+    assert tickets(seed, label, keys) == {k: ticket(seed, label, k) for k in keys}

@@ -13,7 +13,7 @@ from operator import attrgetter
 from typing import NamedTuple, Sequence
 
 from dsr.core.model import DrawInputs, Unit
-from dsr.core.rules import Rules, Stratum, UnitFilter
+from dsr.core.rules import BATCH_ORDERS, MODES, ROUNDINGS, Rules, Stratum, UnitFilter
 from dsr.core.teams import (
     Attempt, PoolEntry, Removal, TeamAssignment, Workload, base_pool, check_teams, match,
 )
@@ -257,12 +257,33 @@ def _own_reason(rules: Rules, where: Where, key: str, excluded: dict[str, str], 
     return None
 
 
+def check_rules(rules: Rules) -> None:
+    """Refuse rules the loader would have refused, when they arrive another way (e.g. a record's JSON)."""
+    problems = []
+    for i, s in enumerate(rules.strata, start=1):
+        if s.mode not in MODES:
+            problems.append(f"第 {i} 个抽查层的 mode 应为 ALL、RATIO、COUNT 之一")
+        if s.mode == "RATIO" and (s.ratio is None or not 0 <= s.ratio <= 1):
+            problems.append(f"第 {i} 个抽查层的抽查比例应在 0 到 1 之间")
+        if s.mode == "COUNT" and (s.count is None or s.count < 0):
+            problems.append(f"第 {i} 个抽查层的抽取家数不能为负数")
+        if s.minimum < 0 or (s.maximum is not None and s.maximum < 0):
+            problems.append(f"第 {i} 个抽查层的最少、最多家数不能为负数")
+    if rules.team.size < 2:
+        problems.append(f"检查组人数不得少于 2 人（实际为 {rules.team.size}）")
+    if rules.batches.count < 1 or rules.rounding not in ROUNDINGS or rules.batches.order not in BATCH_ORDERS:
+        problems.append("批次数须至少为 1，取整方式与批次顺序须为规定取值")
+    if problems:
+        raise DrawError("抽查细则不合规，拒绝抽取：" + "；".join(problems))
+
+
 def place(inputs: DrawInputs) -> Placement:
     """Stratum, cell and exclusion of every unit; the first reason in the documented order wins.
 
     The rules are applied once per distinct Profile; per unit only a lookup and an append remain.
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
+    check_rules(rules)
     _check_unique(inputs.units)
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)

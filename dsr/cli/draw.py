@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-from dsr import __version__
 from dsr.announce import load_entropy, load_sources
 from dsr.core import commitment as cm
 from dsr.core import entropy
-from dsr.core.canonical import canonical_bytes
-from dsr.core.freeze import build_draw_inputs, frozen_document
-from dsr.core.model import DrawInputs
 from dsr.core.rfc3797 import rfc3797_entropy_needed, rfc3797_key, rfc3797_trace
-from dsr.errors import ArchiveError, DrawError, UsageError
+from dsr.ceremony.service import (
+    COMMITMENT_FILE, COMMITMENT_HASH_FILE, commit_files, draw_file, draw_files, prepare_brigades,
+    read_commitment,
+)
+from dsr.errors import DrawError
 
 DEFAULT_PARAMS = Path("params/detachment.yaml")
-COMMITMENT_FILE = "commitment.json"
-COMMITMENT_HASH_FILE = "commitment.sha256"
 
 
 def register(subparsers) -> None:
@@ -101,73 +96,6 @@ def _print_trace(pool: int, k: int, key: str, steps) -> None:
         print(f"{s.index:3d}  {s.digest}  {s.divisor:3d}  -> {s.selected:2d} <-", file=sys.stderr)
 
 
-# ---------------------------------------------------------------- shared by commit and draw
-
-
-def prepare_brigades(
-    input_paths: Sequence[Path], rules_paths: Sequence[Path], params: Path,
-    dates: Mapping[str, dt.date] | dt.date, history: Sequence = (),
-) -> dict[str, DrawInputs]:
-    """Read inputs and rules files into each brigade's DrawInputs (`dates`: one date, or per brigade)."""
-    from dsr.inputs import load_detachment, read_inputs
-    from dsr.rules import load_rules
-
-    if not params.is_file():
-        raise UsageError(f"找不到参数文件 {params}（用 --params 指定 detachment.yaml）")
-    detachment = load_detachment(params)
-    rules_by_brigade: dict[str, Any] = {}
-    for path in rules_paths:
-        rules = load_rules(path, detachment.brigade_names())
-        if rules.brigade in rules_by_brigade:
-            raise UsageError(f"大队「{rules.brigade}」给了两个细则文件")
-        rules_by_brigade[rules.brigade] = rules
-    # a rules file for a brigade the commitment lacks is read on the earliest date; the ceremony refuses it
-    per_date = {b: dates if isinstance(dates, dt.date) else dates.get(b, min(dates.values())) for b in rules_by_brigade}
-    directories = {d: read_inputs(input_paths, detachment, d).directory for d in sorted(set(per_date.values()))}
-    return {
-        b: build_draw_inputs(directories[per_date[b]], detachment.name, b, rules, history, per_date[b])
-        for b, rules in sorted(rules_by_brigade.items())
-    }
-
-
-def _write_new(files: Mapping[Path, bytes]) -> None:
-    """Write every file, refusing (before writing any) if one already exists: outputs are write-once."""
-    existing = sorted(str(p) for p in files if p.exists())
-    if existing:
-        raise ArchiveError(f"输出文件已存在，拒绝覆盖：{'、'.join(existing)}")
-    for path, data in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "xb") as handle:
-            handle.write(data)
-
-
-def frozen_file(brigade: str) -> str:
-    """File name of a brigade's frozen inputs beside the commitment."""
-    return f"inputs-{brigade}.json"
-
-
-def draw_file(brigade: str) -> str:
-    """File name of a brigade's draw result."""
-    return f"draw-{brigade}.json"
-
-
-# ---------------------------------------------------------------- commit
-
-
-def commit_files(
-    out: Path, brigades: Mapping[str, DrawInputs], sources: Sequence[entropy.Source], ceremony_id: str,
-    created_at: str, operator: str, notes: str, detachment: str,
-) -> tuple[dict[str, Any], str]:
-    """Make the commitment and write commitment.json, commitment.sha256 and each frozen inputs file."""
-    c = cm.make_commitment(ceremony_id, detachment, brigades, sources, __version__, cm.ALGORITHM,
-                           created_at, operator, notes)
-    digest = cm.commitment_hash(c)
-    files = {out / COMMITMENT_FILE: canonical_bytes(c), out / COMMITMENT_HASH_FILE: f"{digest}  {COMMITMENT_FILE}\n".encode()}
-    files |= {out / frozen_file(b): canonical_bytes(frozen_document(i)) for b, i in brigades.items()}
-    _write_new(files)
-    return c, digest
-
-
 def run_commit(args: argparse.Namespace) -> int:
     """Freeze inputs and rules, check the announced sources, write the commitment."""
     sources = load_sources(args.sources)
@@ -185,38 +113,6 @@ def run_commit(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- draw
-
-
-def read_commitment(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The commitment (which must be in canonical form) and the frozen inputs files beside it."""
-    try:
-        raw = path.read_bytes()
-        c = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DrawError(f"承诺文件 {path.name} 无法读取：{exc}") from None
-    if not isinstance(c, dict) or canonical_bytes(c) != raw:
-        raise DrawError(f"承诺文件 {path.name} 不是规范 JSON，可能被改动过")
-    hash_file = path.parent / COMMITMENT_HASH_FILE
-    digest = cm.commitment_hash(c)
-    if hash_file.is_file() and hash_file.read_text(encoding="utf-8").split()[:1] != [digest]:
-        raise DrawError(f"承诺文件 {path.name} 的哈希与 {COMMITMENT_HASH_FILE} 不符")
-    documents = {}
-    for brigade in c.get("brigades", {}):
-        frozen = path.parent / frozen_file(brigade)
-        if frozen.is_file():
-            documents[brigade] = json.loads(frozen.read_text(encoding="utf-8"))
-    return c, documents
-
-
-def draw_files(
-    out: Path, c: Mapping[str, Any], presented: Mapping[str, DrawInputs], values, fallbacks,
-    documents: Mapping[str, Mapping[str, Any]],
-) -> cm.Ceremony:
-    """Run the ceremony and write draw-<brigade>.json, canonical, for every brigade."""
-    ceremony = cm.run_ceremony(c, presented, values, fallbacks, documents, __version__)
-    files = {out / draw_file(b): canonical_bytes(cm.draw_document(c, ceremony, b)) for b, _ in ceremony.results}
-    _write_new(files)
-    return ceremony
 
 
 def run_draw(args: argparse.Namespace) -> int:

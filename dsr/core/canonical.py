@@ -9,6 +9,7 @@ as ISO 8601 strings), non-ASCII written as itself, not escaped. from_plain is th
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -120,10 +121,15 @@ def _from_tuple(tp: Any, value: Any) -> tuple:
     return tuple(from_plain(a, v) for a, v in zip(args, value))
 
 
+@functools.cache
+def _dataclass_shape(tp: type) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dataclass's resolved type hints and init fields, once per class (get_type_hints is slow)."""
+    return get_type_hints(tp), {f.name: f for f in fields(tp) if f.init}
+
+
 def _from_dataclass(tp: Any, value: Any) -> Any:
     _expect(value, dict, tp)
-    hints = get_type_hints(tp)
-    known = {f.name: f for f in fields(tp) if f.init}
+    hints, known = _dataclass_shape(tp)
     unknown = sorted(set(value) - set(known))
     if unknown:
         raise ValueError(f"unknown keys for {tp.__name__}: {', '.join(unknown)}")

@@ -804,7 +804,7 @@ def _picks(rng: random.Random, items: Sequence, weights: Sequence[float], n: int
     draws = array.array("H", rng.randbytes(2 * n))
     if sys.byteorder == "big":  # same picks on every machine
         draws.byteswap()
-    return [table[d] for d in draws]
+    return list(map(table.__getitem__, draws))
 
 
 @dataclass(frozen=True)
@@ -851,7 +851,7 @@ def _columns(n: int, brigades: Sequence[SynthBrigade], seed: int) -> _Columns:
         credit_codes=codes,
         reg_nos=regs,
         names=[f"{places[h]}{trades[i % 80]}{i}{suffixes[p]}" for i, (p, h) in enumerate(zip(picks, homes))],
-        reps=[reps[i % 997] for i in range(n)],
+        reps=(reps * (n // len(reps) + 1))[:n],
         addresses=[addresses[h][i % 61] for i, h in enumerate(homes)],
         authorities=authorities, credits=credits, statuses=statuses,
     )

@@ -39,10 +39,10 @@ def bench_rules(brigade: str) -> Rules:
 
 
 def bench_inspectors(brigade: str) -> tuple[Inspector, ...]:
-    """500 on-duty inspectors, a third of them leaders."""
+    """500 on-duty inspectors, half of them leaders (20,000 teams need a leader each, at most 100 per leader)."""
     return tuple(
         Inspector(cert_no=f"豫E{i:06d}", name=f"检查员{i}", gender="男", brigade=brigade, post="防火监督员", title=None,
-                  enforcement_since=None, years=5, cert_expiry=dt.date(2030, 1, 1), status="在岗", leader=i % 3 == 0,
+                  enforcement_since=None, years=5, cert_expiry=dt.date(2030, 1, 1), status="在岗", leader=i % 2 == 0,
                   expert=False)
         for i in range(N_INSPECTORS)
     )

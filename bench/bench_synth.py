@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsr import synth  # noqa: E402
+from dsr import synth
 
 
 def timed(label: str, fn) -> object:

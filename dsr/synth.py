@@ -1,10 +1,9 @@
-"""Synthetic input data: the 安阳 demo workbooks and large directories for benchmarks, from a fixed seed.
+"""Synthetic input data: the 安阳 demo workbooks and large directories for benchmarks, from a fixed seed."""
 
-This is data generation, not a draw: it uses `random.Random(seed)` freely (the draw core never
-does). Everything here is invented — names, people, credit codes — but shaped like what the
-detachment's clerks keep: valid GB 32100 codes with the district's division code, a few legacy
-注册号 and codes, key units by 61号令 category, expired certificates, inspectors on leave.
-"""
+# This is data generation, not a draw: it uses random.Random(seed) freely (the draw core never does).
+# Everything is invented (names, people, credit codes) but shaped like what the detachment's clerks
+# keep: valid GB 32100 codes with the district's division code, a few 注册号 and legacy codes, key
+# units by 61号令 category, expired certificates, inspectors on leave.
 
 from __future__ import annotations
 
@@ -541,18 +540,18 @@ _SUBJECT = "安阳市消防救援支队及各大队"
 ITEM_ROWS = (
     ("XF-001", "日常消防监督抽查", "一般检查事项", _BASIS + "《机关、团体、企业、事业单位消防安全管理规定》（公安部令第61号）",
      _SUBJECT, "消防安全重点单位、一般单位",
-     "对单位履行法定消防安全职责情况的监督检查：消防安全责任人及职责确定情况；消防安全制度、操作规程、灭火和应急疏散预案"
-     "制定情况；消防设施、器材和消防安全标志维护保养情况；电器线路、燃气管路维护检测情况；疏散通道、安全出口、消防车通道"
-     "畅通情况；防火检查、消防演练和员工消防安全教育培训情况；“三合一”场所设置情况（公安部令第120号第十条、第十一条）",
+     ("对单位履行法定消防安全职责情况的监督检查：消防安全责任人及职责确定情况；消防安全制度、操作规程、灭火和应急疏散预案"
+      "制定情况；消防设施、器材和消防安全标志维护保养情况；电器线路、燃气管路维护检测情况；疏散通道、安全出口、消防车通道"
+      "畅通情况；防火检查、消防演练和员工消防安全教育培训情况；“三合一”场所设置情况（公安部令第120号第十条、第十一条）"),
      "双随机抽查、现场检查", "人员密集场所的消防安全重点单位全部抽查，每年至少一次；其他单位按比例抽查"),
     ("XF-002", "使用领域消防产品质量抽查", "一般检查事项", _BASIS + "《消防产品监督管理规定》",
      _SUBJECT, "消防安全重点单位、一般单位",
-     "单位使用的灭火器、消防应急照明和疏散指示标志、防火门、消防水带等消防产品是否符合市场准入规定，"
-     "是否使用不合格或国家明令淘汰的消防产品", "双随机抽查、现场检查、现场判定", "结合日常消防监督抽查同步开展"),
+     ("单位使用的灭火器、消防应急照明和疏散指示标志、防火门、消防水带等消防产品是否符合市场准入规定，"
+      "是否使用不合格或国家明令淘汰的消防产品"), "双随机抽查、现场检查、现场判定", "结合日常消防监督抽查同步开展"),
     ("XF-003", "人员密集场所消防安全检查", "重点检查事项", _BASIS + "《人员密集场所消防安全管理》（GB/T 40248）",
      _SUBJECT, "人员密集场所",
-     "除 XF-001 所列内容外，室内装修装饰材料是否符合消防技术标准；外墙门窗上是否设置影响逃生和灭火救援的障碍物；"
-     "营业期间防火巡查开展情况", "双随机抽查、现场检查", "按季度抽查，比例不设上限"),
+     ("除 XF-001 所列内容外，室内装修装饰材料是否符合消防技术标准；外墙门窗上是否设置影响逃生和灭火救援的障碍物；"
+      "营业期间防火巡查开展情况"), "双随机抽查、现场检查", "按季度抽查，比例不设上限"),
     ("XF-004", "易燃易爆危险品场所消防安全检查", "重点检查事项", _BASIS + "《危险化学品安全管理条例》",
      _SUBJECT, "生产、储存、经营易燃易爆危险品的单位",
      "易燃易爆危险品场所与居住场所设置情况；防火间距；静电、防雷设施；专职或志愿消防队建立情况；可燃气体探测报警装置",
@@ -992,11 +991,13 @@ def _units(c: _Columns, names: list[str]) -> tuple[model.Unit, ...]:
 def _unit_template(v: _Variant) -> dict:
     """Every Unit field a variant fixes, in field order; per-unit fields are overwritten."""
     p = v.profile
-    return dict(key="", name="", credit_code=None, reg_no=None, legal_rep=None, address="", reg_authority="",
-                brigade="", unit_class=p.unit_class, key_category=p.key_category, crowded=p.crowded,
-                public_gathering=p.public, building_category=v.building, floor_area=v.area, scale=v.scale,
-                facilities=tuple(sorted(v.facilities)), industry=p.industry, risk=v.risk, credit="A", status="在营",
-                legacy_code=False)
+    return {
+        "key": "", "name": "", "credit_code": None, "reg_no": None, "legal_rep": None, "address": "",
+        "reg_authority": "", "brigade": "", "unit_class": p.unit_class, "key_category": p.key_category,
+        "crowded": p.crowded, "public_gathering": p.public, "building_category": v.building, "floor_area": v.area,
+        "scale": v.scale, "facilities": tuple(sorted(v.facilities)), "industry": p.industry, "risk": v.risk,
+        "credit": "A", "status": "在营", "legacy_code": False,
+    }
 
 
 def synth_inspectors(n: int, brigades: Sequence[SynthBrigade], seed: int) -> tuple[model.Inspector, ...]:

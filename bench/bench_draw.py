@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsr.core import draw  # noqa: E402
-from dsr.core.model import DrawInputs, Inspector  # noqa: E402
-from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter  # noqa: E402
-from dsr.core.tickets import LABEL_UNIT, tickets  # noqa: E402
-from dsr.synth import INDUSTRIES, synth_detachment, synth_unit_objects  # noqa: E402
+from dsr.core import draw
+from dsr.core.model import DrawInputs, Inspector
+from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter
+from dsr.core.tickets import LABEL_UNIT, tickets
+from dsr.synth import INDUSTRIES, synth_detachment, synth_unit_objects
 
 N_UNITS = 1_000_000
 N_INSPECTORS = 500
@@ -78,7 +78,7 @@ def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
                                                       [(placed.wheres[wi].stratum, k) for wi, k in zip(placed.where_of, keys) if k in drawn]),
                     rows)
     by_key = {u.key: u for u in units}
-    teams = timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]),
+    timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]),
                   rows)
     timed(f"per-unit outcomes ({len(units):,})", lambda: draw._outcomes(
         units, placed, plans, unit_tickets, drawn, {k: b.number for b in batches for k in b.units}, inputs.rules), rows)

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import yaml
 
 from dsr.core import model
 from dsr.core.rules import (
-    BATCH_ORDERS, MODES, ROUNDINGS, Batches, Factor, HazardIndustry, LeaderRule, Rules, Stratum, Team,
-    UnitFilter, Witnesses,
+    BATCH_ORDERS,
+    MODES,
+    ROUNDINGS,
+    Batches,
+    Factor,
+    HazardIndustry,
+    LeaderRule,
+    Rules,
+    Stratum,
+    Team,
+    UnitFilter,
+    Witnesses,
 )
 from dsr.errors import RulesError
 
@@ -327,7 +338,7 @@ def _rules(c: _Checker, d: dict) -> Rules:
 
 def _parse(text: str, name: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except _DuplicateKey as e:
         raise RulesError(f"细则文件 {name}：第 {e.line} 行的键「{e.key}」重复出现") from None
     except yaml.YAMLError as e:

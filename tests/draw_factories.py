@@ -86,5 +86,19 @@ def keys(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{i:0{18 - len(prefix)}d}" for i in range(n)]
 
 
-__all__ = ["Conflict", "Exclusion", "HistoryEntry", "DAY", "BRIGADE", "unit", "crowded_key", "other_key",
-           "inspector", "rules", "multiplier_rules", "inputs", "keys", "strata"]
+__all__ = [
+    "BRIGADE",
+    "DAY",
+    "Conflict",
+    "Exclusion",
+    "HistoryEntry",
+    "crowded_key",
+    "inputs",
+    "inspector",
+    "keys",
+    "multiplier_rules",
+    "other_key",
+    "rules",
+    "strata",
+    "unit",
+]

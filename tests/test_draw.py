@@ -9,10 +9,20 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-
 from draw_factories import (
-    DAY, Exclusion, HistoryEntry, crowded_key, inputs, inspector, keys, multiplier_rules, other_key, rules, unit,
+    DAY,
+    Exclusion,
+    HistoryEntry,
+    crowded_key,
+    inputs,
+    inspector,
+    keys,
+    multiplier_rules,
+    other_key,
+    rules,
+    unit,
 )
+
 from dsr.core.canonical import canonical_bytes, to_plain
 from dsr.core.draw import ALGORITHM, cell_size, plan, run_draw
 from dsr.core.rules import Batches, HazardIndustry, Stratum, Team, UnitFilter
@@ -58,8 +68,8 @@ def test_minimum_maximum_and_count():
     """minimum raises a positive cell, maximum caps it, COUNT takes count, nothing exceeds N."""
     r = rules(rounding="floor")
     assert cell_size(r, Stratum("x", "RATIO", ratio=Decimal("0.01"), minimum=2), 10, Fraction(1, 100)) == 2
-    assert cell_size(r, Stratum("x", "RATIO", ratio=Decimal("0"), minimum=2), 10, Fraction(0)) == 0
-    assert cell_size(r, Stratum("x", "RATIO", ratio=Decimal("1"), maximum=4), 10, Fraction(1)) == 4
+    assert cell_size(r, Stratum("x", "RATIO", ratio=Decimal(0), minimum=2), 10, Fraction(0)) == 0
+    assert cell_size(r, Stratum("x", "RATIO", ratio=Decimal(1), maximum=4), 10, Fraction(1)) == 4
     assert cell_size(r, Stratum("x", "COUNT", count=7), 5, None) == 5
     assert cell_size(r, Stratum("x", "COUNT", count=3), 5, None) == 3
 
@@ -99,7 +109,7 @@ def test_exclusion_reasons_in_documented_order():
     ex = [Exclusion("U3", "专项整治", dt.date(2026, 11, 1), dt.date(2026, 12, 31)),
           Exclusion("U6", "临时查封中", dt.date(2026, 1, 1), dt.date(2026, 6, 30))]  # expired: no effect
     hist = [HistoryEntry("U5", "D-2026-03", dt.date(2026, 3, 2)), HistoryEntry("U7", "D-2025-03", dt.date(2025, 3, 2))]
-    r = rules(strata=(Stratum("一般单位", "RATIO", UnitFilter(unit_classes=("一般单位",)), ratio=Decimal("1")),))
+    r = rules(strata=(Stratum("一般单位", "RATIO", UnitFilter(unit_classes=("一般单位",)), ratio=Decimal(1)),))
     res = run_draw(SEED, inputs(units, STAFF, r, exclusions=ex, history=hist))
     assert [(u.key, u.status, u.reason) for u in res.units] == [
         ("U1", "excluded", "单位状态为停业"),

@@ -15,7 +15,17 @@ from pathlib import Path
 from dsr.core.canonical import canonical_bytes, canonical_hash, from_plain, to_plain
 from dsr.core.draw import run_draw
 from dsr.core.model import Conflict, DrawInputs, Exclusion, HistoryEntry, Inspector, Item, Unit
-from dsr.core.rules import Batches, Factor, HazardIndustry, LeaderRule, Rules, Stratum, Team, UnitFilter, rules_from_plain
+from dsr.core.rules import (
+    Batches,
+    Factor,
+    HazardIndustry,
+    LeaderRule,
+    Rules,
+    Stratum,
+    Team,
+    UnitFilter,
+    rules_from_plain,
+)
 from dsr.core.tickets import LABEL_BATCH, LABEL_INSPECTOR, LABEL_UNIT, ticket
 
 VECTORS = Path(__file__).resolve().parent / "vectors" / "draw.json"

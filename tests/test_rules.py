@@ -56,7 +56,7 @@ def test_decimals_are_exact_and_never_floats():
     """0.1 is read as Decimal('0.1') and 0.50 as Decimal('0.5'), so canonical bytes never depend on spelling."""
     r = load_rules_text(MINIMAL.replace("0.05", "0.10") + "multipliers: {credit: {A: 0.50, D: 2}}\n", "t.yaml")
     assert r.strata[1].ratio == Decimal("0.1") and str(r.strata[1].ratio) == "0.1"
-    assert r.credit_multipliers == (Factor("A", Decimal("0.5")), Factor("D", Decimal("2")))
+    assert r.credit_multipliers == (Factor("A", Decimal("0.5")), Factor("D", Decimal(2)))
     assert b"0.5" in canonical_bytes(r) and b"0.50" not in canonical_bytes(r)
 
 
@@ -167,7 +167,7 @@ def test_hazard_industry_needs_exactly_one_setting():
     text = MINIMAL + "hazard_industries:\n  化工: {multiplier: 1.5, ratio: 1}\n  加油加气站: {ratio: 1}\n"
     assert error_of(text) == "细则文件 test.yaml 有 1 处错误：\n「hazard_industries.化工」须填 multiplier 或 ratio 其中之一"
     ok = load_rules_text(MINIMAL + "hazard_industries:\n  加油加气站: {ratio: 1}\n", "t.yaml")
-    assert ok.hazard_industries == (HazardIndustry("加油加气站", None, Decimal("1")),)
+    assert ok.hazard_industries == (HazardIndustry("加油加气站", None, Decimal(1)),)
 
 
 def test_yaml_syntax_error_names_the_line():

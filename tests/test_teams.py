@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from draw_factories import Conflict, HistoryEntry, crowded_key, inputs, inspector, keys, rules
+
 from dsr.core.draw import plan, run_draw
 from dsr.core.rules import LeaderRule, Team
 from dsr.core.teams import base_pool, batch_cap
@@ -155,8 +155,8 @@ def test_no_leader_available_is_refused():
     with pytest.raises(DrawError) as e:
         run_draw(SEED, inputs([crowded_key("C1", name="测试宾馆")], staff, conflicts=conflicts))
     assert str(e.value).splitlines() == [
-        "无法为「测试宾馆」（C1）组成 2 人检查组：可选检查人员 2 名（其中可任组长 0 名），至少需要 2 名且其中 1 名可任组长。"
-        "各检查人员情况：",
+        ("无法为「测试宾馆」（C1）组成 2 人检查组：可选检查人员 2 名（其中可任组长 0 名），至少需要 2 名且其中 1 名可任组长。"
+         "各检查人员情况："),
         "  检查员001（豫E0001）：利害关系回避（曾任职）",
         "  检查员002（豫E0002）：不符合组长条件",
         "  检查员003（豫E0003）：不符合组长条件",

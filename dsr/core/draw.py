@@ -5,17 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import chain
 from operator import attrgetter
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 from dsr.core.model import DrawInputs, Unit
 from dsr.core.rules import BATCH_ORDERS, MODES, ROUNDINGS, Rules, Stratum, UnitFilter
 from dsr.core.teams import (
-    Attempt, PoolEntry, Removal, TeamAssignment, Workload, base_pool, check_teams, match,
+    Attempt,
+    PoolEntry,
+    Removal,
+    TeamAssignment,
+    Workload,
+    base_pool,
+    check_teams,
+    match,
 )
 from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, tickets
 from dsr.errors import DrawError

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from dsr.core.model import Conflict, DrawInputs, HistoryEntry, Inspector, Unit
+from dsr.core.model import DrawInputs, HistoryEntry, Inspector, Unit
 from dsr.core.rules import Rules, team_pool
 from dsr.core.tickets import LABEL_INSPECTOR, ticket
 from dsr.errors import DrawError
@@ -246,7 +246,7 @@ class _Matcher:
         chosen, specific, attempts = state["chosen"], state["specific"], state["attempts"]
         level = next((lv for lv in (0, 1, 2) if self.open_count(kind, batch, cap, chosen, specific, lv) > 0), None)
         if level is None:  # plan() refuses such inputs before the seed exists; kept as a safeguard
-            raise DrawError(infeasibility(self.pool, unit, self.rules.team.size, specific, chosen, role))
+            raise DrawError(infeasibility(self.pool, unit, self.rules.team.size, specific, chosen))
         if level:
             self.relaxed.setdefault((batch, level, role), []).append(unit.key)
         while True:
@@ -279,12 +279,12 @@ class _Matcher:
 
 
 def infeasibility(pool: Sequence[PoolEntry], unit: Unit, size: int, specific: dict[str, list[str]],
-                  chosen: Sequence[str] = (), role: str | None = None) -> str:
+                  chosen: Sequence[str] = ()) -> str:
     """The refusal text: the unit, the shortfall, and every inspector with every reason."""
     free = [p for p in pool if p.eligible and p.cert_no not in specific]
     leaders = sum(1 for p in free if p.can_lead)
-    lines = [f"无法为「{unit.name}」（{unit.key}）组成 {size} 人检查组：可选检查人员 {len(free)} 名"
-             f"（其中可任组长 {leaders} 名），至少需要 {size} 名且其中 1 名可任组长。各检查人员情况："]
+    lines = [(f"无法为「{unit.name}」（{unit.key}）组成 {size} 人检查组：可选检查人员 {len(free)} 名"
+              f"（其中可任组长 {leaders} 名），至少需要 {size} 名且其中 1 名可任组长。各检查人员情况：")]
     for p in pool:
         reasons = list(p.reasons) + list(specific.get(p.cert_no, ()))
         if not reasons and not p.can_lead:

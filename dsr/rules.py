@@ -204,6 +204,9 @@ def _stratum(c: _Checker, raw: Any, path: str) -> Stratum:
         c.fail(f"「{path}.ratio」在 mode 为 RATIO 时必填")
     if mode == "COUNT" and count is None and "count" not in d:
         c.fail(f"「{path}.count」在 mode 为 COUNT 时必填")
+    for key, wanted in (("ratio", "RATIO"), ("count", "COUNT")):
+        if key in d and mode in MODES and mode != wanted:  # a setting that would be silently ignored
+            c.fail(f"「{path}.{key}」只在 mode 为 {wanted} 时使用，本层 mode 为 {mode}")
     return Stratum(
         name=c.typed(d, "name", path, "str", "", required=True),
         mode=mode or "ALL",

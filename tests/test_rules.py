@@ -209,3 +209,9 @@ def test_rules_rebuild_from_their_plain_form():
     r = load_rules(DEMO / "wenfeng.yaml", BRIGADES)
     assert rules_from_plain(to_plain(r)) == r
     assert isinstance(rules_from_plain(to_plain(r)), Rules)
+
+
+def test_setting_for_another_mode_is_refused():
+    """A ratio on an ALL stratum would be ignored silently, so it is refused."""
+    text = MINIMAL.replace("    mode: ALL\n", "    mode: ALL\n    ratio: 0.5\n")
+    assert error_of(text) == "细则文件 test.yaml 有 1 处错误：\n「strata[1].ratio」只在 mode 为 RATIO 时使用，本层 mode 为 ALL"

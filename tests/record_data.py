@@ -45,7 +45,7 @@ def unit_rows() -> list[dict]:
     """Ten 文峰区 units: four crowded, one closed, one on the exclusion list, one hostile name."""
     rows = []
     for n in range(10):
-        name = f"安阳市文峰区测试商贸{n}号有限公司" if n != 3 else "<script>alert('x')</script>商店"
+        name = f"安阳市文峰区测试商贸{n}号有限公司" if n != 9 else "<script>alert('x')</script>商店"
         rows.append(unit_row(name=name, code=_code(n), crowded="是" if n < 4 else "否",
                              status="停业" if n == 9 else "在营"))
     return rows
@@ -178,3 +178,18 @@ def params(c: Ceremony, **over) -> RecordParams:
     )
     values.update(over)
     return RecordParams(**values)
+
+
+_MADE: dict[str, object] = {}
+
+
+def made_record(tmp_path_factory):
+    """One real record (kernel, HTML, PDF/A, signatures) shared by the slow tests of a session."""
+    if "record" not in _MADE:
+        from dsr.record.pipeline import make_record
+
+        base = tmp_path_factory.mktemp("record")
+        ceremony = make_ceremony(base / "ceremony")
+        _MADE["ceremony"] = ceremony
+        _MADE["record"] = make_record(params(ceremony), base / "out", CLOCK)
+    return _MADE["ceremony"], _MADE["record"]

@@ -136,7 +136,13 @@ def sign_pdf(pdf: bytes, identity: Identity, field_name: str = PDF_FIELD, *, cer
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import MDPPerm
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    class KeepMetadata(IncrementalPdfFileWriter):
+        """Leaves the document's XMP and Info alone: pyHanko's rewrite would drop the PDF/A identification."""
+
+        def _update_meta(self):
+            return None
+
+    writer = KeepMetadata(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason, certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS,

@@ -9,8 +9,10 @@ different draw of the same commitment is refused unless the first was voided wit
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import shutil
+import signal
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -58,6 +60,7 @@ class BatchSummary:
     canonical_entropy: str | None
     rows: tuple[BrigadeRow, ...] = ()
     recovered: tuple[str, ...] = field(default=())
+    ledger_head: tuple[int, str] | None = None  # (seq, row hash) after the batch: publish it beside the notice
 
     @property
     def ok(self) -> bool:
@@ -238,12 +241,12 @@ def _row(brigade: str, result: Any, draw_id: str, record: str, status: str, erro
                       len(result.teams) if result is not None else 0, draw_id, record, status, error)
 
 
-def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, identity, voids) -> Any:
+def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, identity, voids, readings) -> Any:
     from dsr.record.pipeline import RecordParams
 
     pkcs12, passphrase, is_test, _ca = identity
     rules = dict(ceremony.rules)[brigade]
-    readings = ceremony_entropy(ceremony, committed)
+    extra = {"voids": voids} if voids and "voids" in RecordParams.__dataclass_fields__ else {}
     return RecordParams(
         batch_id=ceremony.ceremony_id, brigade=brigade, task_name=ceremony.task_name,
         workbooks=ceremony.inputs, detachment=ceremony.detachment, rules=rules,
@@ -252,8 +255,15 @@ def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, ident
         witnesses=tuple({"name": w.name, "role": w.role, "org": w.org} for w in ceremony.witnesses),
         operator={"name": ceremony.operator.name, "role": ceremony.operator.role, "org": ceremony.operator.org},
         pkcs12=pkcs12, passphrase=passphrase, draw_at=ceremony.draw_at or "", test_identity=is_test,
-        **({"voids": voids} if voids else {}),
+        **extra,
     )
+
+
+def record_shows_voids() -> bool:
+    """Whether the record pipeline takes the voids (RecordParams.voids), so the next record shows them."""
+    from dsr.record.pipeline import RecordParams
+
+    return "voids" in RecordParams.__dataclass_fields__
 
 
 def ceremony_entropy(ceremony: Ceremony, committed: Committed):
@@ -281,23 +291,60 @@ def run_batch(
     commit_only: bool = False,
     at: Callable[[], str] = now_iso,
     progress: Callable[[BrigadeRow], None] | None = None,
+    wait: float = 0.0,
 ) -> BatchSummary:
-    """Run (or finish) a whole ceremony under the archive's batch lock; see the module docstring."""
+    """Run (or finish) a whole ceremony under the archive's batch lock; see the module docstring.
+
+    `wait`: seconds to wait for another batch's lock before refusing (default: refuse at once).
+    """
     root = Path(root)
     archive = Archive(root)
-    with archive.batch_lock(), Ledger(root / LEDGER_NAME, root) as ledger:
-        recovered = recover(archive, ledger)
+    with archive.batch_lock(wait), Ledger(root / LEDGER_NAME, root) as ledger:
+        recovered = _recovery_notes(recover(archive, ledger))
+        shutil.rmtree(archive.root / WORK, ignore_errors=True)  # we hold the lock: any work folder is stale
         committed = commit(ceremony, archive, ledger, at=at)
         base = BatchSummary(ceremony.ceremony_id, committed.sha256, archive.relative(committed.folder), None, None,
-                            recovered=tuple(getattr(recovered, "messages", ()) or ()))
+                            recovered=recovered)
         if commit_only:
-            return base
+            return replace(base, ledger_head=ledger.head())
         readings = ceremony_entropy(ceremony, committed)
         presented = {b: _committed_inputs(committed, b) for b in committed.commitment["brigades"]}
         result = cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
-                                 committed.documents, __version__)
-        rows = _draw_all(ceremony, archive, ledger, committed, result, workers, at, progress)
-        return replace(base, seed=result.seed.hex(), canonical_entropy=result.canonical_entropy, rows=rows)
+                                 committed.documents, __version__, drawer=_brigade_drawer())
+        rows = _draw_all(ceremony, archive, ledger, committed, result, presented, readings, workers, at, progress)
+        return replace(base, seed=result.seed.hex(), canonical_entropy=result.canonical_entropy, rows=rows,
+                       ledger_head=ledger.head())
+
+
+def _recovery_notes(recovery: Any) -> tuple[str, ...]:
+    """What recovery cleaned up after a killed batch, as lines for the summary."""
+    notes = [f"已清除中断批次的暂存文件夹 {name}" for name in recovery.staging_removed]
+    notes += [f"未登记入账本的文件夹 {folder} 已移至 {dest}，本次重新生成" for folder, dest in recovery.quarantined]
+    return tuple(notes)
+
+
+@dataclass(frozen=True)
+class DrawFailed:
+    """A brigade whose draw could not be made (e.g. no feasible team); the other brigades go on."""
+
+    error: str
+
+
+def _brigade_drawer():
+    """The core drawer, but a DrawError in one brigade becomes DrawFailed instead of stopping the batch.
+
+    Each brigade's draw depends only on the seed and its own inputs, so the others are unaffected.
+    """
+    from dsr.core.draw import run_draw
+    from dsr.errors import DrawError
+
+    def draw(seed: bytes, inputs: Any) -> Any:
+        try:
+            return run_draw(seed, inputs)
+        except DrawError as exc:
+            return DrawFailed(str(exc))
+
+    return draw
 
 
 def _committed_inputs(committed: Committed, brigade: str):
@@ -308,34 +355,48 @@ def _committed_inputs(committed: Committed, brigade: str):
 
 
 def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Committed, result: cm.Ceremony,
-              workers: int, at: Callable[[], str], progress) -> tuple[BrigadeRow, ...]:
+              presented: Mapping[str, Any], readings: Any, workers: int, at: Callable[[], str],
+              progress) -> tuple[BrigadeRow, ...]:
     """Append each brigade's draw, then build the missing records in parallel and archive them."""
     now = dt.datetime.now(dt.timezone.utc)
-    identity = _identity(ceremony, Path.cwd(), now)
     results = dict(result.results)
     rows: dict[str, BrigadeRow] = {}
     jobs: list[_Job] = []
-    work = archive.root / WORK / ceremony.ceremony_id
-    for brigade in sorted(results):
+    work = archive.root / WORK / ceremony.ceremony_id / str(os.getpid())
+    records = {(e.brigade, e.draw_id): e for e in ledger.events("record")}
+    identity = None
+
+    def done(row: BrigadeRow) -> None:
+        rows[row.brigade] = row
+        if progress is not None:
+            progress(row)
+
+    for brigade in sorted(results, key=_brigade_order(ceremony)):
+        drawn = results[brigade]
+        if isinstance(drawn, DrawFailed):
+            done(BrigadeRow(brigade, units=len(presented[brigade].units), status="失败", error=drawn.error))
+            continue
         try:
-            draw_id = _ensure_draw(ledger, committed, brigade, results[brigade], result, at)
+            draw_id = _ensure_draw(ledger, committed, brigade, drawn, result, at)
         except DsrError as exc:
-            rows[brigade] = _row(brigade, results[brigade], "", "", "失败", str(exc))
+            done(_row(brigade, drawn, "", "", "失败", str(exc)))
             continue
-        done = _record_event(ledger, brigade, draw_id)
-        if done is not None:
-            folder = str(Path(done.files[0].path).parent)
-            rows[brigade] = _row(brigade, results[brigade], draw_id, folder, "已存在")
+        existing = records.get((brigade, draw_id))
+        if existing is not None:
+            folder = str(Path(existing.files[0].path).parent)
+            done(_row(brigade, drawn, draw_id, folder, "已存在"))
             continue
+        if identity is None:
+            identity = _identity(ceremony, ceremony.base or Path.cwd(), now)
         voids = tuple({"reason": v.payload["reason"], "at": v.at, "draw_id": v.draw_id}
                       for v in ledger.voids_for(committed.sha256, brigade))
-        params = _record_params(ceremony, committed, brigade, identity, voids)
+        params = _record_params(ceremony, committed, brigade, identity, voids, readings)
         jobs.append(_Job(brigade, draw_id, params, work / brigade, at()))
+    jobs.sort(key=lambda j: -len(presented[j.brigade].units))  # longest first: the pool ends evenly
     for row in _run_jobs(jobs, workers, lambda job, path: _archive_record(
-            archive, ledger, committed, job, path, results[job.brigade], at), progress):
-        rows[row.brigade] = row
-    for brigade in sorted(results):  # workers done: drop the work folders
-        shutil.rmtree(work / brigade, ignore_errors=True)
+            archive, ledger, committed, job, path, results[job.brigade], at)):
+        done(row)
+    shutil.rmtree(work, ignore_errors=True)  # workers done: drop the work folders
     return tuple(rows[b] for b in sorted(rows, key=_brigade_order(ceremony)))
 
 
@@ -344,31 +405,50 @@ def _brigade_order(ceremony: Ceremony) -> Callable[[str], int]:
     return lambda b: order.get(b, len(order))
 
 
-def _run_jobs(jobs: list[_Job], workers: int, finish, progress):
-    """Build records in `workers` processes; each finished one is archived at once by the parent."""
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux ask the kernel to SIGKILL this worker when the batch process dies.
+
+    So a batch killed with kill -9 leaves no worker behind still writing into its work folder.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the worker ends when it finds its queue gone
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _run_jobs(jobs: list[_Job], workers: int, finish):
+    """Build records in `workers` processes; each finished one is archived at once by the parent.
+
+    Workers are spawned, not forked, so they inherit neither the batch lock nor the ledger connection.
+    """
     if not jobs:
         return
     if workers <= 1 or len(jobs) == 1:
         for job in jobs:
-            yield _finish_one(job, lambda j=job: _build_record(j), finish, progress)
+            yield _finish_one(job, lambda j=job: _build_record(j), finish)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+                             initializer=_die_with_parent) as pool:
         futures = {pool.submit(_build_record, job): job for job in jobs}
         for future in as_completed(futures):
-            yield _finish_one(futures[future], future.result, finish, progress)
+            yield _finish_one(futures[future], future.result, finish)
 
 
-def _finish_one(job: _Job, get, finish, progress) -> BrigadeRow:
+def _finish_one(job: _Job, get, finish) -> BrigadeRow:
     try:
         _brigade, path = get()
-        row = finish(job, path)
+        return finish(job, path)
     except DsrError as exc:
-        row = BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=str(exc))
+        return BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=str(exc))
     except Exception as exc:  # a worker crash must not stop the other brigades
-        row = BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=f"{type(exc).__name__}: {exc}")
-    if progress is not None:
-        progress(row)
-    return row
+        return BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=f"{type(exc).__name__}: {exc}")
 
 
 def _archive_record(archive: Archive, ledger: Ledger, committed: Committed, job: _Job, path: Path, result: Any,

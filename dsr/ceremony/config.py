@@ -66,6 +66,7 @@ class Ceremony:
     signing: Signing
     notes: str = ""
     entropy_values: Mapping[str, object] | None = None  # values typed in the ceremony notebook (overrides `entropy`)
+    base: Path | None = None  # the folder relative paths were resolved against (the demo keys live in base/keys)
 
     @property
     def brigades(self) -> tuple[str, ...]:
@@ -163,4 +164,5 @@ def load_ceremony(path: Path, root: Path | None = None) -> Ceremony:
             passphrase_env=signing.get("passphrase_env"),
         ),
         notes=str(data.get("notes") or ""),
+        base=base.resolve(),
     )

@@ -18,6 +18,8 @@ def register(subparsers) -> None:
     p.add_argument("--root", type=Path, default=Path("outputs"), help="存档目录（默认 %(default)s）")
     p.add_argument("--workers", type=int, default=2, help="并行生成记录的进程数（默认 %(default)s）")
     p.add_argument("--commit-only", action="store_true", help="只发布承诺公告（摇号前），不抽取")
+    p.add_argument("--wait", type=float, default=0.0, metavar="秒",
+                   help="另一批次正在运行时最多等待的秒数（默认 0：立即拒绝）")
     p.set_defaults(func=run)
 
 
@@ -31,11 +33,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("请给出仪式参数文件，或用 --demo 使用演示数据（二者选一）")
     if args.workers < 1:
         raise UsageError("--workers 至少为 1")
+    if args.wait < 0:
+        raise UsageError("--wait 不能为负数")
     ceremony = load_ceremony(DEMO_CEREMONY if args.demo else args.ceremony)
     bar = _progress(len(ceremony.brigades), args.commit_only)
     try:
         summary = run_batch(ceremony, args.root, workers=args.workers, commit_only=args.commit_only,
-                            progress=lambda row: bar.update(1) if bar else None)
+                            progress=lambda row: bar.update(1) if bar else None, wait=args.wait)
     finally:
         if bar:
             bar.close()
@@ -60,7 +64,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def render_summary(summary, root: Path) -> str:
-    """The closing table (大队、单位、抽中、检查组、记录、状态), then each failure's message."""
+    """The closing table (大队、单位、抽中、检查组、状态、记录), each failure's message, the ledger head."""
     lines = [
         f"仪式 {summary.ceremony_id}　承诺哈希 {summary.commitment_sha256}",
         f"承诺公告：{root / summary.commitment_folder}",
@@ -69,6 +73,7 @@ def render_summary(summary, root: Path) -> str:
         lines.append(f"恢复：{note}")
     if summary.seed is None:
         lines.append("已发布承诺；摇号后提供随机数再运行本命令即可抽取。")
+        lines.append(_head_line(summary))
         return "\n".join(lines)
     lines.append(f"规范随机数串：{summary.canonical_entropy}")
     lines.append(f"种子：{summary.seed}")
@@ -83,4 +88,13 @@ def render_summary(summary, root: Path) -> str:
             lines.append(f"✘ {r.brigade}：{r.error}")
     done = sum(1 for r in summary.rows if r.status != "失败")
     lines.append(f"共 {len(summary.rows)} 个大队，{done} 个完成，{len(summary.rows) - done} 个失败。")
+    lines.append(_head_line(summary))
     return "\n".join(lines)
+
+
+def _head_line(summary) -> str:
+    """The ledger head to publish (e.g. on the website beside the notice): later truncation is then detectable."""
+    if summary.ledger_head is None:
+        return "账本为空"
+    seq, digest = summary.ledger_head
+    return f"账本头（请公布）：{seq}:{digest}　核对：dsr ledger verify --head {seq}:{digest}"

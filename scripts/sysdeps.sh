@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages dsr needs (CJK fonts, poppler, Chromium, OpenSSL, venv) — only those missing.
 set -euo pipefail
-pkgs=(fonts-noto-cjk fonts-wqy-microhei poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0
+pkgs=(fonts-noto-cjk fonts-wqy-microhei fonts-noto-color-emoji poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0
       chromium sqlite3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 missing=()

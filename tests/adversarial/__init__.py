@@ -1,0 +1,1 @@
+"""Adversarial suite: bad input, tampering, crashes, hostile text, concurrency and load, with figures."""

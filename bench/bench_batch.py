@@ -1,0 +1,177 @@
+"""Times `dsr batch`: the demo batch (9 brigades) and a synthetic province of N brigades, wall and CPU time.
+
+    python bench/bench_batch.py                   # demo batch, then a 150-brigade province
+    python bench/bench_batch.py --brigades 20     # a quicker province
+    python bench/bench_batch.py --skip-demo --no-records   # province: commitment and draw only
+
+CPU time is this process plus every waited-for child (workers, kernels): on a shared machine wall time
+is noisy, CPU time much less so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from dsr import synth
+from dsr.ceremony.batch import run_batch
+from dsr.ceremony.config import load_ceremony
+from dsr.inputs import schema
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "params/demo/ceremony.yaml"
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Timer:
+    """Wall and CPU seconds (self + children) of a block."""
+
+    def __enter__(self) -> Timer:
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
+
+    def __str__(self) -> str:
+        return f"{self.wall:7.1f} s wall, {self.cpu:7.1f} s CPU"
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def _batch(ceremony, root: Path, workers: int, label: str, records: bool = True) -> None:
+    """Commit (as days before the ceremony), then draw and build the records; print each phase."""
+    print(f"[{label}] {len(ceremony.brigades)} brigades, {workers} workers; before: {_load()}")
+    with Timer() as commit:
+        run_batch(ceremony, root, workers=workers, commit_only=True)
+    print(f"[{label}] commit (read workbooks, freeze, notice HTML + PDF/A, ledger): {commit}")
+    if not records:
+        from dsr.ceremony.batch import Committed, ceremony_entropy, _committed_inputs  # noqa: F401
+        from dsr.archive import LEDGER_NAME, Archive, Ledger
+        from dsr.ceremony.batch import commit as do_commit
+        from dsr.core import commitment as cm
+        from dsr import __version__
+
+        with Timer() as draw:
+            archive = Archive(root)
+            with archive.batch_lock(), Ledger(root / LEDGER_NAME, root) as ledger:
+                committed = do_commit(ceremony, archive, ledger)  # the rerun path: re-read and check the inputs
+                readings = ceremony_entropy(ceremony, committed)
+                presented = {b: _committed_inputs(committed, b) for b in committed.commitment["brigades"]}
+                cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
+                                committed.documents, __version__)
+        print(f"[{label}] check inputs against commitment + draw all brigades (no records): {draw}")
+        return
+    with Timer() as full:
+        summary = run_batch(ceremony, root, workers=workers)
+    statuses = [r.status for r in summary.rows]
+    print(f"[{label}] draw + {statuses.count('完成')} signed records ({statuses.count('失败')} failed): {full}")
+    print(f"[{label}] per record: {full.wall / max(1, len(statuses)):.1f} s wall, "
+          f"{full.cpu / max(1, len(statuses)):.1f} s CPU")
+    print(f"[{label}] commitment to signed records: {commit.wall + full.wall:.1f} s wall, "
+          f"{commit.cpu + full.cpu:.1f} s CPU; after: {_load()}")
+    with Timer() as rerun:
+        again = run_batch(ceremony, root, workers=workers)
+    assert all(r.status == "已存在" for r in again.rows), [r.status for r in again.rows]
+    print(f"[{label}] rerun of a finished batch (nothing to do): {rerun}")
+
+
+def demo(workers: int) -> None:
+    """The demo ceremony (params/demo/ceremony.yaml) into a temporary archive."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(REPO)
+        _batch(load_ceremony(DEMO, REPO), Path(tmp) / "outputs", workers, "demo")
+
+
+def province_brigades(n: int) -> tuple[synth.SynthBrigade, ...]:
+    """The 9 Anyang brigades, then invented ones 第10大队 … inside the city's division codes (4105xx, reused)."""
+    extra = tuple(
+        synth.SynthBrigade(f"第{k}大队", f"4105{k % 90 + 10:02d}", f"演示第{k}消防救援大队", f"演示第{k}区")
+        for k in range(len(synth.ANYANG) + 1, n + 1)
+    )
+    return (synth.ANYANG + extra)[:n]
+
+
+def write_province(base: Path, n: int, units: int, seed: int = 1) -> Path:
+    """A synthetic province: n brigades of `units` units each, workbooks, rules and a ceremony file."""
+    brigades = province_brigades(n)
+    rng = random.Random(seed)
+    unit_rows = synth.demo_units(rng, brigades, {b.name: units for b in brigades})
+    inspectors = synth.demo_inspectors(rng, brigades)
+    rows = {"items": synth.demo_items(), "units": unit_rows, "inspectors": inspectors,
+            "conflicts": synth.demo_conflicts(rng, unit_rows, inspectors, n=n),
+            "exclusions": synth.demo_exclusions(rng, unit_rows, n=n)}
+    inputs = []
+    for kind, kind_rows in rows.items():
+        sheet = schema.SHEETS[kind]
+        path = base / "data" / f"{sheet.title}.xlsx"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        synth.write_workbook(path, sheet, [tuple(r.get(c.header) for c in sheet.columns) for r in kind_rows])
+        inputs.append(f"data/{path.name}")
+    detachment = {"detachment": synth.DETACHMENT, "city_division": synth.CITY_DIVISION,
+                  "brigades": [{"name": b.name, "division": b.division, "full_name": b.full_name} for b in brigades]}
+    (base / "detachment.yaml").write_text(yaml.safe_dump(detachment, allow_unicode=True), encoding="utf-8")
+    common = yaml.safe_load((REPO / "params/demo/_common.yaml").read_text(encoding="utf-8"))
+    rules = {}
+    for b in brigades:
+        doc = dict(common, brigade=b.name, title=f"{b.name}抽查细则（合成）", team=dict(common["team"], pool=[b.name]))
+        path = base / "rules" / f"{b.name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        rules[b.name] = f"rules/{path.name}"
+    shutil.copy(REPO / "params/demo/sources.yaml", base / "sources.yaml")
+    entropy = yaml.safe_load((REPO / "params/demo/entropy.yaml").read_text(encoding="utf-8"))
+    entropy["ceremony_id"] = "SYN-2026-12"
+    (base / "entropy.yaml").write_text(yaml.safe_dump(entropy, allow_unicode=True), encoding="utf-8")
+    demo_doc = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    doc = dict(demo_doc, ceremony_id="SYN-2026-12", detachment="detachment.yaml", inputs=inputs, rules=rules,
+               sources="sources.yaml", entropy="entropy.yaml", task_name="合成省级批次（基准测试）")
+    path = base / "ceremony.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def province(n: int, units: int, workers: int, records: bool) -> None:
+    """A synthetic province of n brigades into a temporary archive."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        with Timer() as gen:
+            path = write_province(base, n, units)
+        print(f"[province] generated {n} brigades × {units} units: {gen}")
+        os.chdir(base)  # the demo test keys are made in <base>/keys
+        _batch(load_ceremony(path, base), base / "outputs", workers, f"province {n}", records)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--brigades", type=int, default=150)
+    parser.add_argument("--units", type=int, default=60, help="units per brigade in the province")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--skip-province", action="store_true")
+    parser.add_argument("--no-records", action="store_true", help="province: commitment and draw only")
+    args = parser.parse_args()
+    if not args.skip_demo:
+        demo(args.workers)
+    if not args.skip_province:
+        province(args.brigades, args.units, args.workers, not args.no_records)
+
+
+if __name__ == "__main__":
+    main()

@@ -248,7 +248,7 @@ def test_one_brigade_failing_then_reruns_finish_only_what_is_missing(tmp_path: P
     assert _kinds(root) == ["commit", "draw", "draw", "record", "record"]
 
     proc = run_dsr(tmp_path, "batch", "ceremony.yaml", "--root", "out")
-    assert proc.returncode == 1  # the file still lacks the 人大代表, but nothing is left to build
+    assert proc.returncode == 0, proc.stderr  # the file still lacks the 人大代表, but nothing is left to build
     assert "文峰区  40    " in proc.stdout and proc.stdout.count("已存在") == 2
     assert _kinds(root) == ["commit", "draw", "draw", "record", "record"]
     verify = run_dsr(tmp_path, "ledger", "verify", "--root", "out")

@@ -32,8 +32,8 @@ def unit_rows(n: int, rng: random.Random, detachment) -> list:
     brigades = detachment.brigades
     for i in range(n):
         b = brigades[i % len(brigades)]
-        body = "MA" + "".join(rng.choice(ALPHABET) for _ in range(6)) + f"{i % 31:d}"[-1]
-        first17 = "91" + b.division + body[:9]
+        body = "MA" + _base31(i, 5) + rng.choice(ALPHABET) + rng.choice(ALPHABET)  # unique by construction
+        first17 = "91" + b.division + body
         unit_class = ("消防安全重点单位", "一般单位", "九小场所")[i % 3]
         yield [
             f"安阳市测试单位{i:07d}有限公司", first17 + check_char(first17), f"法人{i % 997}",
@@ -43,6 +43,15 @@ def unit_rows(n: int, rng: random.Random, detachment) -> list:
             "灭火器、室内消火栓系统", "零售业", rng.choice(("低", "较低", "一般", "较高", "高")),
             rng.choice("ABCD"), "在营", "",
         ]
+
+
+def _base31(n: int, width: int) -> str:
+    """`n` in the credit-code alphabet, zero-padded to `width` characters."""
+    out = ""
+    for _ in range(width):
+        n, digit = divmod(n, len(ALPHABET))
+        out = ALPHABET[digit] + out
+    return out
 
 
 def generate(path: Path, n: int) -> tuple[float, str]:
@@ -92,7 +101,10 @@ def measure(n: int, folder: Path) -> None:
     """Generate, then read in a child process; print one line of figures."""
     path = folder / f"units_{n}.xlsx"
     gen, writer = generate(path, n)
-    out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True)
+    if out.returncode:
+        print(f"rows={n:>9,}  read failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
+        return
     seconds, cpu, units, warnings, peak = out.stdout.split()
     size = path.stat().st_size / 2**20
     print(f"rows={n:>9,}  file={size:6.1f} MiB  generate={gen:6.2f} s ({writer})  read+validate={float(seconds):6.2f} s wall, "

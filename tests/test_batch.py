@@ -9,8 +9,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from batch_helpers import (
+    BRIGADES,
+    CEREMONY_ID,
+    OTHER_ENTROPY,
+    run_dsr,
+    write_ceremony,
+    write_rules,
+)
 
-from batch_helpers import BRIGADES, CEREMONY_ID, OTHER_ENTROPY, run_dsr, write_ceremony, write_rules
 from dsr.archive import LEDGER_NAME, Ledger
 from dsr.archive.store import acquire_lock
 from dsr.ceremony.batch import COMMIT_FOLDER, BatchSummary, BrigadeRow, run_batch

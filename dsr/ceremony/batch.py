@@ -75,6 +75,7 @@ class Committed:
     sha256: str
     documents: dict[str, dict[str, Any]]
     folder: Path
+    inputs: dict[str, Any] = field(default_factory=dict)  # brigade ▶ DrawInputs, equal to what was frozen
 
 
 # ---------------------------------------------------------------- commit
@@ -132,8 +133,8 @@ def commit(ceremony: Ceremony, archive: Archive, ledger: Ledger, *, at: Callable
     if earlier is not None:
         folder = archive.resolve(str(Path(earlier.files[0].path).parent))
         c, documents = load_committed(folder)
-        _check_unchanged(ceremony, c, documents)
-        return Committed(c, earlier.commitment_hash, documents, folder)
+        presented = _check_unchanged(ceremony, c, documents)
+        return Committed(c, earlier.commitment_hash, documents, folder, presented)
     brigades = _prepare(ceremony, history)
     files, c, digest = posted_files(ceremony, brigades)
     with archive.staging(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id) as stage:
@@ -144,7 +145,7 @@ def commit(ceremony: Ceremony, archive: Archive, ledger: Ledger, *, at: Callable
                   payload={"created_at": c["created_at"], "brigades": sorted(c["brigades"])},
                   files=archive.folder_refs(folder))
     documents = {b: _json(folder / f"inputs-{b}.json") for b in brigades}
-    return Committed(c, digest, documents, folder)
+    return Committed(c, digest, documents, folder, dict(brigades))
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -153,16 +154,22 @@ def _json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _check_unchanged(ceremony: Ceremony, c: Mapping[str, Any], documents: Mapping[str, Any]) -> None:
-    """Inputs presented again must equal what the commitment froze (history comes from the commitment)."""
-    from dsr.core.freeze import inputs_from_document
+def _check_unchanged(ceremony: Ceremony, c: Mapping[str, Any], documents: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs presented again must equal what the commitment froze (history comes from the commitment).
 
-    history = tuple(h for d in documents.values() for h in inputs_from_document(d).history)
+    Returns the presented DrawInputs: equal digests mean they are the frozen inputs, so the draw can use
+    them without rebuilding each brigade from its frozen document.
+    """
+    from dsr.core.canonical import from_plain
+    from dsr.core.model import HistoryEntry
+
+    history = tuple(h for d in documents.values() for h in from_plain(tuple[HistoryEntry, ...], d["history"]))
     presented = _prepare(ceremony, history)
     if sorted(presented) != sorted(c["brigades"]):
         raise CommitmentMismatch("仪式的大队与承诺不一致：承诺为 " + "、".join(sorted(c["brigades"])))
     for brigade, inputs in presented.items():
         cm.check_against_commitment(c, brigade, inputs, documents.get(brigade))
+    return presented
 
 
 # ---------------------------------------------------------------- draw
@@ -308,7 +315,8 @@ def run_batch(
         if commit_only:
             return replace(base, ledger_head=ledger.head())
         readings = ceremony_entropy(ceremony, committed)
-        presented = {b: _committed_inputs(committed, b) for b in committed.commitment["brigades"]}
+        presented = {b: committed.inputs.get(b) or _committed_inputs(committed, b)
+                     for b in committed.commitment["brigades"]}
         result = cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
                                  committed.documents, __version__, drawer=_brigade_drawer())
         rows = _draw_all(ceremony, archive, ledger, committed, result, presented, readings, workers, at, progress)
@@ -393,9 +401,10 @@ def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: C
         params = _record_params(ceremony, committed, brigade, identity, voids, readings)
         jobs.append(_Job(brigade, draw_id, params, work / brigade, at()))
     jobs.sort(key=lambda j: -len(presented[j.brigade].units))  # longest first: the pool ends evenly
-    for row in _run_jobs(jobs, workers, lambda job, path: _archive_record(
+    for job, error in _run_jobs(jobs, workers, lambda job, path: _archive_record(
             archive, ledger, committed, job, path, results[job.brigade], at)):
-        done(row)
+        done(error if isinstance(error, BrigadeRow) else
+             _row(job.brigade, results[job.brigade], job.draw_id, "", "失败", error))
     shutil.rmtree(work, ignore_errors=True)  # workers done: drop the work folders
     return tuple(rows[b] for b in sorted(rows, key=_brigade_order(ceremony)))
 
@@ -425,30 +434,30 @@ def _die_with_parent() -> None:
 def _run_jobs(jobs: list[_Job], workers: int, finish):
     """Build records in `workers` processes; each finished one is archived at once by the parent.
 
-    Workers are spawned, not forked, so they inherit neither the batch lock nor the ledger connection.
+    Workers are spawned, not forked, so they inherit neither the batch lock nor the ledger connection;
+    a pool is used even for one worker, so a record never runs inside the caller (e.g. a Jupyter kernel,
+    whose running event loop the signing code cannot share) and a crashing record cannot take the batch down.
     """
     if not jobs:
-        return
-    if workers <= 1 or len(jobs) == 1:
-        for job in jobs:
-            yield _finish_one(job, lambda j=job: _build_record(j), finish)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
                              initializer=_die_with_parent) as pool:
         futures = {pool.submit(_build_record, job): job for job in jobs}
         for future in as_completed(futures):
-            yield _finish_one(futures[future], future.result, finish)
+            job = futures[future]
+            yield job, _finish_one(job, future.result, finish)
 
 
-def _finish_one(job: _Job, get, finish) -> BrigadeRow:
+def _finish_one(job: _Job, get, finish) -> BrigadeRow | str:
+    """The archived record's row, or the error message of a record that failed."""
     try:
         _brigade, path = get()
         return finish(job, path)
     except DsrError as exc:
-        return BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=str(exc))
+        return str(exc)
     except Exception as exc:  # a worker crash must not stop the other brigades
-        return BrigadeRow(job.brigade, draw_id=job.draw_id, status="失败", error=f"{type(exc).__name__}: {exc}")
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _archive_record(archive: Archive, ledger: Ledger, committed: Committed, job: _Job, path: Path, result: Any,

@@ -12,8 +12,7 @@ from dsr import __version__
 from dsr.core import commitment as cm
 from dsr.core import entropy
 from dsr.core.canonical import canonical_bytes
-from dsr.core.freeze import frozen_document
-from dsr.core.freeze import build_draw_inputs
+from dsr.core.freeze import build_draw_inputs, frozen_document
 from dsr.core.model import DrawInputs
 from dsr.errors import ArchiveError, DrawError, UsageError
 

@@ -62,11 +62,11 @@ def _batch(ceremony, root: Path, workers: int, label: str, records: bool = True)
         run_batch(ceremony, root, workers=workers, commit_only=True)
     print(f"[{label}] commit (read workbooks, freeze, notice HTML + PDF/A, ledger): {commit}")
     if not records:
-        from dsr.ceremony.batch import Committed, ceremony_entropy, _committed_inputs  # noqa: F401
+        from dsr import __version__
         from dsr.archive import LEDGER_NAME, Archive, Ledger
+        from dsr.ceremony.batch import Committed, _committed_inputs, ceremony_entropy  # noqa: F401
         from dsr.ceremony.batch import commit as do_commit
         from dsr.core import commitment as cm
-        from dsr import __version__
 
         with Timer() as draw:
             archive = Archive(root)

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from batch_helpers import CEREMONY_ID, dsr_command, dsr_env, run_dsr, write_ceremony
+
 from dsr.archive import LEDGER_NAME, Archive, Ledger, verify_folder
 from dsr.archive.store import acquire_lock
 

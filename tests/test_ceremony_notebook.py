@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from batch_helpers import CEREMONY_ID, ENTROPY, REPO, write_ceremony
+
 from dsr.archive import LEDGER_NAME, Ledger
 from dsr.ceremony.config import CeremonyError
 from dsr.ceremony.lab import prepare, project_folder

@@ -464,8 +464,8 @@ def _archive_record(archive: Archive, ledger: Ledger, committed: Committed, job:
                     at: Callable[[], str]) -> BrigadeRow:
     """Check the record drew what the parent drew, copy it into its write-once folder, append `record`."""
     record = _json(path / "record.json")
-    drawn = record.get("draw", {}).get("result") if isinstance(record.get("draw"), dict) else None
-    if drawn is not None and sha256_hex(canonical_bytes(drawn)) != sha256_hex(canonical_bytes(result)):
+    drawn = record.get("draw")  # the DrawResult in plain form: its canonical bytes are the result's
+    if not isinstance(drawn, dict) or canonical_bytes(drawn) != canonical_bytes(result):
         raise DsrError(f"{job.brigade}的记录中的抽取结果与账本中的不一致，记录未归档")
     files = {p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*")) if p.is_file()}
     year = int(committed.commitment["brigades"][job.brigade]["inspection_date"][:4])

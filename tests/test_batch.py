@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -282,3 +283,27 @@ def test_ceremony_error_is_a_dsr_error():
     from dsr.ceremony.config import CeremonyError
 
     assert issubclass(CeremonyError, DsrError) and CeremonyError.exit_code == 1
+
+
+@pytest.mark.slow
+def test_void_then_rerun_draws_r2_and_the_new_record_shows_the_reason(tmp_path: Path):
+    """After `dsr void` with a reason, a rerun with new entropy makes <id>-r2, whose record lists the void."""
+    write_ceremony(tmp_path, brigades=("文峰区",))
+    first = run_dsr(tmp_path, "batch", "ceremony.yaml", "--root", "out")
+    assert first.returncode == 0, first.stderr
+    digest = first.stdout.splitlines()[0].split("承诺哈希 ")[1]
+    reason = "现场骰子滚落桌下，监督员要求重抽"
+    voided = run_dsr(tmp_path, "void", "--root", "out", "--commitment", digest, "--brigade", "文峰区",
+                     "--reason", reason)
+    assert voided.returncode == 0, voided.stderr
+    ceremony = replace(load_ceremony(tmp_path / "ceremony.yaml", tmp_path), entropy_values=OTHER_ENTROPY)
+    (row,) = run_batch(ceremony, tmp_path / "out", at=lambda: AT).rows
+    assert (row.status, row.draw_id, row.record) == ("完成", f"{CEREMONY_ID}-r2", f"2026/文峰区/{CEREMONY_ID}-r2")
+    folder = tmp_path / "out" / row.record
+    with _ledger(tmp_path / "out") as ledger:
+        void = ledger.events("void")[0]
+        assert ledger.verify().ok
+    record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+    assert record["voids"] == [{"draw_id": CEREMONY_ID, "at": void.at, "reason": reason}]
+    assert reason in (folder / "record.html").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / f"2026/文峰区/{CEREMONY_ID}/record.pdf").is_file()  # the voided record stays

@@ -33,9 +33,9 @@ class InputFile:
         return {"name": self.name, "kind": self.kind, "sha256": sha256_hex(self.data), "size": len(self.data)}
 
 
-def record_id(batch_id: str, brigade: str) -> str:
-    """A record's id: the batch id and the brigade."""
-    return f"{batch_id}-{brigade}"
+def record_id(batch_id: str, brigade: str, voided: int = 0) -> str:
+    """A record's id: the batch id and the brigade, with -r2, -r3 … after earlier draws were voided."""
+    return f"{batch_id}-{brigade}" + (f"-r{voided + 1}" if voided else "")
 
 
 def check_file_name(name: str) -> str:
@@ -72,7 +72,8 @@ def software_versions() -> dict[str, str]:
 
 def build_record(*, record_id: str, created_at: str, header: Mapping[str, Any], files: Sequence[InputFile],
                  commitment: Mapping[str, Any], entropy: Mapping[str, Any], seed: str,
-                 draw: Mapping[str, Any], people: Mapping[str, Any], software: Mapping[str, str]) -> dict:
+                 draw: Mapping[str, Any], people: Mapping[str, Any], software: Mapping[str, str],
+                 voids: Sequence[Mapping[str, str]] = ()) -> dict:
     """Assemble the record document; every value is plain JSON, so its canonical bytes are the record."""
     names = [check_file_name(f.name) for f in files]
     if len(set(names)) != len(names):
@@ -89,6 +90,7 @@ def build_record(*, record_id: str, created_at: str, header: Mapping[str, Any], 
         "draw": dict(draw),
         "people": dict(people),
         "software": dict(software),
+        "voids": [dict(v) for v in voids],
     }
 
 

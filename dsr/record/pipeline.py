@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class RecordParams:
     draw_at: str = ""  # when the public draw took place (ISO 8601)
     test_identity: bool = False  # the demo 测试 identity: the record says so in red
     notebook: Path | None = None  # default: notebooks/draw.ipynb
+    voids: tuple[Mapping[str, str], ...] = ()  # earlier voided draws of this commitment: draw_id, at, reason
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def notebook_parameters(params: RecordParams, files: list[tuple[Path, str, str]]
         "signer": dict(signer),
         "test_identity": params.test_identity,
         "draw_at": params.draw_at,
+        "voids": [{k: str(v) for k, v in void.items()} for void in params.voids],
         "created_at": clock,
     }
 
@@ -161,6 +164,19 @@ def paths_of(folder: Path) -> RecordPaths:
                        record_sig=folder / (RECORD_FILE + SIG_SUFFIX), inputs=inputs)
 
 
+def _warm_up() -> None:
+    """Import WeasyPrint and pyHanko and compile the HTML template (about 1.5 s of CPU), ignoring failures."""
+    try:
+        import pyhanko.sign.signers  # noqa: F401
+        import weasyprint  # noqa: F401
+
+        from dsr.record.render import _exporter
+
+        _exporter()
+    except Exception:  # noqa: BLE001 - the real call reports any problem properly
+        pass
+
+
 def _write_record(params: RecordParams, staging: Path, files, identity, clock: str) -> None:
     from dsr.record.pdf import Attachment, html_to_pdf
     from dsr.record.render import render_html
@@ -174,12 +190,16 @@ def _write_record(params: RecordParams, staging: Path, files, identity, clock: s
         attachments.append(Attachment(name, data, "Source", kind))
     nb = nbrun.read_notebook(params.notebook or nbrun.DEFAULT_NOTEBOOK)
     parameters = notebook_parameters(params, files, identity.describe(), clock)
+    # While the kernel works in its own process, this process loads the renderers on the other core.
+    warm = threading.Thread(target=_warm_up, name="dsr-record-warm-up", daemon=True)
+    warm.start()
     executed = nbrun.execute(nb, parameters, cwd=staging)
+    warm.join()
     record = staging / RECORD_FILE
     if not record.is_file():
         raise RecordError(f"笔记本没有写出 {RECORD_FILE}")
     record_data = record.read_bytes()
-    html = render_html(executed, f"{RECORD_TITLE} {record_id(params.batch_id, params.brigade)}", clock)
+    html = render_html(executed, f"{RECORD_TITLE} {record_id(params.batch_id, params.brigade, len(params.voids))}", clock)
     (staging / HTML_FILE).write_bytes(html)
     pdf = html_to_pdf(html, [*attachments, Attachment(RECORD_FILE, record_data, "Data", "record")], clock)
     (staging / PDF_FILE).write_bytes(sign_pdf(pdf, identity))

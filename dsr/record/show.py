@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,9 +11,6 @@ from typing import Any
 
 # Chinese labels for the draw's status codes.
 STATUS = {"drawn": "抽中", "not_drawn": "未抽中", "excluded": "不参加抽取"}
-MPL_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-MPL_FAMILY = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +109,15 @@ def commitment_summary(commitment: Mapping[str, Any], digest: str, brigade: str)
     return join(key_values(pairs), heading("承诺的分层抽取数"), table(strata, ("分层", "总数 N", "抽取数 n"), ("总数 N", "抽取数 n")))
 
 
+def voids_table(voids: Sequence[Mapping[str, str]]) -> Html:
+    """Earlier draws of the same commitment that were voided, with when and why."""
+    if not voids:
+        return note("本承诺此前没有作废的抽取。")
+    rows = [(v.get("draw_id"), v.get("at"), v.get("reason")) for v in voids]
+    return join(Html('<p class="dsr-warn">本承诺此前的抽取已作废，本次为重新抽取：</p>'),
+                table(rows, ("作废的抽取", "作废时间", "理由")))
+
+
 def sources_table(sources: Iterable[Any]) -> Html:
     """The entropy sources announced in the commitment."""
     rows = [(s.id, s.kind, s.description, s.when, s.fallback) for s in sources]
@@ -185,9 +190,16 @@ def batches_tables(draw: Mapping[str, Any]) -> Html:
 
 
 def excluded_table(draw: Mapping[str, Any]) -> Html:
-    """Units that took no part in the draw, each with its reason."""
-    rows = [(u.get("name"), u.get("key"), u.get("reason")) for u in draw.get("units", ()) if u.get("status") == "excluded"]
-    return table(rows, ("单位名称", "统一社会信用代码/注册号", "原因"))
+    """Units that took no part in the draw, grouped by reason: how many, and every one by name."""
+    groups: dict[str, list[str]] = {}
+    for u in draw.get("units", ()):
+        if u.get("status") == "excluded":
+            groups.setdefault(u.get("reason") or "", []).append(u.get("name") or u.get("key"))
+    # A paragraph per reason, not a table row: hundreds of rows (or one huge cell) dominate the PDF time.
+    parts = [f'<p class="dsr-group"><b>{esc(reason)}（{len(names)} 家）</b>：{esc("、".join(names))}</p>'
+             for reason, names in sorted(groups.items())]
+    parts.append('<p class="dsr-note">每个单位的统一社会信用代码/注册号及原因见 record.json（draw.units）。</p>')
+    return Html("".join(parts) if groups else "<p>（无）</p>")
 
 
 def teams_table(draw: Mapping[str, Any]) -> Html:
@@ -221,52 +233,50 @@ def warnings_list(draw: Mapping[str, Any]) -> Html:
     return Html(f'<ul class="dsr-warn">{items}</ul>') if items else note("无警告。")
 
 
-def _figure(width: float, height: float):
-    import matplotlib
-    from matplotlib import font_manager
-    from matplotlib.figure import Figure
-
-    for path in MPL_FONTS:
-        if Path(path).exists() and path not in {f.fname for f in font_manager.fontManager.ttflist}:
-            font_manager.fontManager.addfont(path)
-    matplotlib.rcParams.update({"font.sans-serif": MPL_FAMILY, "font.family": "sans-serif",
-                                "axes.unicode_minus": False, "svg.hashsalt": "dsr-record",
-                                "svg.fonttype": "none", "svg.id": "dsr"})
-    return Figure(figsize=(width, height))
-
-
-def _svg(fig) -> Svg:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    text = buffer.getvalue()
-    return Svg(text[text.index("<svg"):])
+def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]],
+              axis: str) -> Svg:
+    """A horizontal bar chart as plain SVG: one row per label, bars of each series overlaid, values written."""
+    row, left, width, top = 18, 150, 330, 34
+    height = top + row * max(len(labels), 1) + 22
+    top_value = max([1, *(v for _, _, values in series for v in values)])
+    scale = width / top_value
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {left + width + 50} {height}" '
+             f'width="{left + width + 50}" height="{height}" font-family="WenQuanYi Micro Hei, Noto Sans CJK SC, '
+             f'sans-serif" font-size="10" role="img" aria-label="{esc(title)}">',
+             f'<text x="{(left + width) / 2:.0f}" y="14" font-size="12" text-anchor="middle">{esc(title)}</text>']
+    for i, (name, color, _) in enumerate(series):
+        parts.append(f'<rect x="{left + i * 90}" y="20" width="10" height="8" fill="{color}"/>'
+                     f'<text x="{left + i * 90 + 14}" y="28">{esc(name)}</text>')
+    for r, label in enumerate(labels):
+        y = top + r * row
+        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{esc(label)}</text>')
+        for k, (_, color, values) in enumerate(series):
+            value = values[r]
+            h = 12 if k == 0 else 8
+            parts.append(f'<rect x="{left}" y="{y + (12 - h) / 2 + 1:.0f}" width="{value * scale:.1f}" '
+                         f'height="{h}" fill="{color}"/>')
+        shown = " / ".join(str(values[r]) for _, _, values in series)
+        longest = max(values[r] for _, _, values in series)
+        parts.append(f'<text x="{left + longest * scale + 4:.1f}" y="{y + 11}" fill="#333">{esc(shown)}</text>')
+    axis_y = top + row * max(len(labels), 1) + 4
+    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#999"/>'
+                 f'<text x="{left + width}" y="{axis_y + 14}" text-anchor="end" fill="#555">{esc(axis)}</text></svg>')
+    return Svg("".join(parts))
 
 
 def strata_chart(draw: Mapping[str, Any]) -> Svg:
     """Bar chart: population N and drawn n per stratum."""
     strata = list(draw.get("strata", ()))
-    fig = _figure(6.4, 0.5 + 0.45 * max(len(strata), 1))
-    ax = fig.subplots()
-    names = [s.get("name", "") for s in strata][::-1]
-    ax.barh(names, [s.get("N", 0) for s in strata][::-1], color="#d9d9d9", label="总数 N")
-    ax.barh(names, [s.get("n", 0) for s in strata][::-1], color="#8b0000", label="抽取数 n")
-    ax.set_xlabel("单位数")
-    ax.set_title("各分层总数与抽取数")
-    ax.legend(loc="lower right", fontsize=8)
-    return _svg(fig)
+    return bar_chart("各分层总数与抽取数", [s.get("name", "") for s in strata],
+                     [("总数 N", "#d0d0d0", [s.get("N", 0) for s in strata]),
+                      ("抽取数 n", "#8b0000", [s.get("n", 0) for s in strata])], "单位数")
 
 
 def workload_chart(draw: Mapping[str, Any]) -> Svg:
     """Bar chart: units assigned to each eligible inspector."""
     load = list(draw.get("workload", ()))
-    fig = _figure(6.4, 0.5 + 0.28 * max(len(load), 1))
-    ax = fig.subplots()
-    names = [f"{w.get('name', '')}" for w in load][::-1]
-    ax.barh(names, [w.get("total", 0) for w in load][::-1], color="#4a6fa5")
-    ax.set_xlabel("检查单位数")
-    ax.set_title("执法检查人员工作量")
-    ax.tick_params(axis="y", labelsize=7)
-    return _svg(fig)
+    return bar_chart("执法检查人员工作量", [f"{w.get('name', '')}（{w.get('cert_no', '')}）" for w in load],
+                     [("检查单位数", "#4a6fa5", [w.get("total", 0) for w in load])], "检查单位数")
 
 
 def seal(record_id: str, digest: str, qr_svg: str) -> Html:

@@ -1,0 +1,126 @@
+"""Time one brigade's record (parameters ▶ signed HTML + PDF) and `dsr verify` of it; prints its figures.
+
+Usage: python bench/bench_record.py [--brigade 文峰区] [--runs 2]
+Uses the demo data (demo/data, params/demo) and a throw-away test identity. Each run is a fresh
+child process, as a batch worker or a verifier would start, so imports are counted. Wall and CPU
+seconds (the process and its kernel child) are printed; CPU time is the better figure on a
+loaded machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLOCK = "2026-11-30T10:30:00+08:00"
+
+
+def prepare(folder: Path, brigade: str) -> dict:
+    """Commitment and frozen inputs for one demo brigade, written as `dsr commit` would."""
+    from importlib import metadata
+
+    import yaml
+
+    from dsr.announce import load_entropy, load_sources
+    from dsr.core import commitment as cm
+    from dsr.core import freeze
+    from dsr.core.canonical import canonical_bytes
+    from dsr.inputs import load_detachment
+    from dsr.inputs.reader import read_inputs
+    from dsr.record.sign import ensure_test_keys
+    from dsr.rules import load_rules
+
+    ceremony = yaml.safe_load((ROOT / "params/demo/ceremony.yaml").read_text(encoding="utf-8"))
+    rules_path = ROOT / ceremony["rules"][brigade]
+    detachment_path = ROOT / ceremony["detachment"]
+    workbooks = [ROOT / p for p in ceremony["inputs"]]
+    day = dt.date.fromisoformat(ceremony["inspection_date"])
+    detachment = load_detachment(detachment_path)
+    checked = read_inputs(workbooks, detachment, day)
+    inputs = freeze.build_draw_inputs(checked.directory, detachment.name, brigade, load_rules(rules_path), (), day)
+    sources = load_sources(ROOT / ceremony["sources"])
+    commitment = cm.make_commitment(ceremony["ceremony_id"], detachment.name, {brigade: inputs}, sources,
+                                    metadata.version("dsr"), cm.ALGORITHM, ceremony["commit_at"], "bench")
+    (folder / "commitment.json").write_bytes(canonical_bytes(commitment))
+    (folder / "frozen.json").write_bytes(canonical_bytes(freeze.frozen_document(inputs)))
+    readings = load_entropy(ROOT / ceremony["entropy"], sources)
+    keys = ensure_test_keys(folder / "keys", dt.datetime.now(dt.timezone.utc))
+    return {
+        "batch_id": ceremony["ceremony_id"], "brigade": brigade, "task_name": ceremony["task_name"],
+        "workbooks": [str(w) for w in workbooks], "detachment": str(detachment_path), "rules": str(rules_path),
+        "commitment": str(folder / "commitment.json"), "frozen": str(folder / "frozen.json"),
+        "entropy": {k: list(v) for k, v in readings.values.items()}, "fallbacks": dict(readings.fallbacks),
+        "witnesses": ceremony["witnesses"], "operator": ceremony["operator"], "pkcs12": str(keys.signer_p12),
+        "passphrase": keys.passphrase, "draw_at": ceremony["draw_at"], "test_identity": True,
+        "ca": str(keys.ca_pem), "units": len(inputs.units),
+    }
+
+
+def child_make(spec_path: str, out: str) -> None:
+    """In a fresh process: import, make the record, print wall seconds."""
+    start = time.perf_counter()
+    from dsr.record.pipeline import RecordParams, make_record
+
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    fields = {k: v for k, v in spec.items() if k not in ("ca", "units")}
+    for key in ("detachment", "rules", "commitment", "frozen", "pkcs12"):
+        fields[key] = Path(fields[key])
+    fields["workbooks"] = tuple(Path(w) for w in fields["workbooks"])
+    fields["witnesses"] = tuple(fields["witnesses"])
+    make_record(RecordParams(**fields), Path(out), CLOCK)
+    print(f"{time.perf_counter() - start:.3f}")
+
+
+def _timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Run a command; return wall seconds, CPU seconds of it and its children, and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--brigade", default="文峰区")
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dsr-bench-record-") as tmp:
+        folder = Path(tmp)
+        spec = prepare(folder, args.brigade)
+        (folder / "spec.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+        print(f"brigade {args.brigade}: {spec['units']} units; load average {os.getloadavg()[0]:.1f}")
+        for run in range(1, args.runs + 1):
+            out = folder / f"record-{run}"
+            wall, cpu, stdout = _timed([sys.executable, __file__, "--child", str(folder / "spec.json"), str(out)])
+            inner = float(stdout.strip().splitlines()[-1])
+            print(f"run {run}: make_record {wall:.2f} s wall (in-process {inner:.2f} s), {cpu:.2f} s CPU incl. kernel")
+            dsr = [str(Path(sys.executable).parent / "dsr"), "verify", str(out), "--trust", spec["ca"]]
+            wall, cpu, stdout = _timed(dsr)
+            status = "ok" if stdout.strip().endswith("均通过") else "FAILED"
+            print(f"run {run}: dsr verify (folder) {wall:.2f} s wall, {cpu:.2f} s CPU, {status}")
+            wall, cpu, stdout = _timed(dsr[:2] + [str(out / "record.pdf")] + dsr[3:])
+            print(f"run {run}: dsr verify (PDF only) {wall:.2f} s wall, {cpu:.2f} s CPU")
+        sizes = {p.name: p.stat().st_size for p in (folder / "record-1").iterdir() if p.is_file()}
+        print("sizes: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in sorted(sizes.items())))
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child_make(sys.argv[2], sys.argv[3])
+    else:
+        main()

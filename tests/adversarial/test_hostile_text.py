@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .hostile import (BRIGADE, CEREMONY_ID, CONTROL, INSPECTOR_NAMES, LONG, NUL,
 DRAW_ID = f"{CEREMONY_ID}-{BRIGADE}"
 # Names without C0 control characters go through the whole pipeline; those with them are tested on their own below.
 CLEAN_UNITS = tuple(n for n in UNIT_NAMES if n not in (CONTROL, NUL))
-RAW_SCRIPT = re.compile(rb"<script", re.I)
+RAW_SCRIPT = re.compile(rb"<script(?![^>]*type=\"application/json\")", re.I)  # the site's own JSON data block is inert
 RESULT_ROW = {"检查日期": (dt.date.today() - dt.timedelta(days=1)).isoformat(), "检查结果": "未发现问题", "文书编号": "+1=cmd|' /C calc'!A0", "备注": "@SUM(1) <script>x</script>"}
 
 
@@ -46,6 +47,7 @@ def pipeline(tmp_path_factory) -> dict:
     steps["batch"] = dsr(base, "batch", "ceremony.yaml", "--root", "root", "--workers", "1")
     steps["template"] = dsr(base, "results", "template", "--draw", DRAW_ID, "--root", "root", "--out", "results.xlsx")
     if (base / "results.xlsx").exists():
+        shutil.copy(base / "results.xlsx", base / "template.xlsx")  # as written by dsr, before the clerk's input
         _fill(base / "results.xlsx")
     steps["import"] = dsr(base, "results", "import", "results.xlsx", "--draw", DRAW_ID, "--root", "root", "--by", "<b>录入</b>")
     steps["review"] = dsr(base, "results", "review", "--draw", DRAW_ID, "--root", "root", "--reviewer", "=审核")
@@ -69,14 +71,14 @@ def test_no_unescaped_script_in_any_html(pipeline):
     html = [p for p in files(pipeline["base"]) if p.suffix in (".html", ".htm")]
     assert len(html) >= 3
     assert [p.name for p in html if RAW_SCRIPT.search(p.read_bytes())] == []
-    assert [p.name for p in html if b"<img src=x" in p.read_bytes()] == []
+    assert [p.name for p in html if b"<img src=x" in p.read_bytes() or b"alert(1)</script" in p.read_bytes()] == []
 
 
 def test_no_spreadsheet_cell_starts_like_a_formula(pipeline):
     """No xlsx cell is a formula or starts with = + - @, and no CSV field does either (unless neutralised)."""
     root = pipeline["root"]
     sheets = [p for p in files(root) if p.suffix == ".xlsx" and "inputs" not in p.parts]
-    sheets.append(pipeline["base"] / "results.xlsx")
+    sheets.append(pipeline["base"] / "template.xlsx")
     csvs = [p for p in files(root) if p.suffix == ".csv" and "inputs" not in p.parts]
     assert csvs, "the credit export CSV is missing"
     assert [c for p in sheets for c in formula_cells(p)] == []

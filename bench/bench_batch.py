@@ -30,24 +30,31 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "params/demo/ceremony.yaml"
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float]:
+    """(this process, its waited-for children) CPU seconds, user + system."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 class Timer:
-    """Wall and CPU seconds (self + children) of a block."""
+    """Wall and CPU seconds of a block: the batch process itself (parent) and its workers and kernels."""
 
     def __enter__(self) -> Timer:
-        self.wall, self.cpu = time.perf_counter(), _cpu()
+        self.wall, (self.parent, self.children) = time.perf_counter(), _cpu()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
+        own, kids = _cpu()
+        self.wall, self.parent, self.children = time.perf_counter() - self.wall, own - self.parent, kids - self.children
+
+    @property
+    def cpu(self) -> float:
+        return self.parent + self.children
 
     def __str__(self) -> str:
-        return f"{self.wall:7.1f} s wall, {self.cpu:7.1f} s CPU"
+        return (f"{self.wall:7.1f} s wall, {self.cpu:7.1f} s CPU "
+                f"(parent {self.parent:.1f} s, workers and kernels {self.children:.1f} s)")
 
 
 def _load() -> str:
@@ -73,9 +80,8 @@ def _batch(ceremony, root: Path, workers: int, label: str, records: bool = True)
             with archive.batch_lock(), Ledger(root / LEDGER_NAME, root) as ledger:
                 committed = do_commit(ceremony, archive, ledger)  # the rerun path: re-read and check the inputs
                 readings = ceremony_entropy(ceremony, committed)
-                presented = {b: _committed_inputs(committed, b) for b in committed.commitment["brigades"]}
-                cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
-                                committed.documents, __version__)
+                cm.run_ceremony(committed.commitment, committed.inputs, readings.values, readings.fallbacks,
+                                committed.documents, __version__, drawer=_brigade_drawer())
         print(f"[{label}] check inputs against commitment + draw all brigades (no records): {draw}")
         return
     with Timer() as full:

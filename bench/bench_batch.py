@@ -71,7 +71,7 @@ def _batch(ceremony, root: Path, workers: int, label: str, records: bool = True)
     if not records:
         from dsr import __version__
         from dsr.archive import LEDGER_NAME, Archive, Ledger
-        from dsr.ceremony.batch import Committed, _committed_inputs, ceremony_entropy  # noqa: F401
+        from dsr.ceremony.batch import _brigade_drawer, ceremony_entropy
         from dsr.ceremony.batch import commit as do_commit
         from dsr.core import commitment as cm
 

@@ -67,6 +67,7 @@ def test_pdf_embeds_cjk_fonts(made):
     _, paths = made
     fonts = subprocess.run(["pdffonts", str(paths.pdf)], capture_output=True, check=True, text=True).stdout
     cjk = [line.split() for line in fonts.splitlines() if "WenQuanYi-Micro-Hei" in line]
+    assert len(fonts.splitlines()) - 2 == len(cjk)  # nothing but the CJK faces
     assert cjk and all(row[-5:-3] == ["yes", "yes"] for row in cjk)
 
 

@@ -198,16 +198,21 @@ def manifest_checks(record: Mapping, files: Mapping[str, bytes]) -> list[Check]:
 
 def verify_pdf(pdf: bytes, roots: tuple[x509.Certificate, ...], replay: Replay | None) -> list[Check]:
     """All checks of a record PDF: signatures, attachments against the manifest, replay of the draw."""
+    return _verify_pdf(pdf, roots, replay)[0]
+
+
+def _verify_pdf(pdf: bytes, roots, replay) -> tuple[list[Check], dict[str, bytes]]:
+    """verify_pdf, also returning the attached files (empty if they cannot be read)."""
     checks = pdf_signature_checks(pdf, roots)
     try:
         files = pdf_attachments(pdf)
         record = read_record(files)
     except Exception as exc:  # noqa: BLE001
-        return [*checks, Check("记录 JSON", False, str(exc))]
+        return [*checks, Check("记录 JSON", False, str(exc))], {}
     checks.append(Check("记录 JSON", True, f"{record.get('record_id', '?')}，SHA-256 "
                                           f"{hashlib.sha256(files[RECORD_FILE]).hexdigest()[:16]}…"))
     checks.extend(manifest_checks(record, files))
-    return checks + _replay(replay, record, files)
+    return checks + _replay(replay, record, files), files
 
 
 def _replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) -> list[Check]:
@@ -227,7 +232,13 @@ def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Rep
     """All checks of a record folder: the PDF, the HTML and JSON signatures, the input copies, the replay."""
     checks: list[Check] = []
     pdf = _read_optional(folder / PDF_FILE)
-    checks.extend(verify_pdf(pdf, roots, replay) if pdf is not None else [Check("PDF 记录", False, "缺少 record.pdf")])
+    if pdf is None:
+        checks.append(Check("PDF 记录", False, "缺少 record.pdf"))
+        pdf_record = None
+    else:
+        pdf_checks, attached = _verify_pdf(pdf, roots, replay)
+        checks.extend(pdf_checks)
+        pdf_record = attached.get(RECORD_FILE)
     html = _read_optional(folder / HTML_FILE)
     record_data = _read_optional(folder / RECORD_FILE)
     checks.append(detached_checks("HTML 签名", html or b"", _read_optional(folder / (HTML_FILE + SIG_SUFFIX)), roots)
@@ -236,19 +247,17 @@ def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Rep
         return [*checks, Check("记录 JSON 签名", False, "缺少 record.json")]
     checks.append(detached_checks("记录 JSON 签名", record_data,
                                   _read_optional(folder / (RECORD_FILE + SIG_SUFFIX)), roots))
-    checks.extend(_folder_consistency(folder, record_data, pdf, html))
+    checks.extend(_folder_consistency(folder, record_data, pdf, pdf_record, html))
     return checks
 
 
-def _folder_consistency(folder: Path, record_data: bytes, pdf: bytes | None, html: bytes | None) -> list[Check]:
+def _folder_consistency(folder: Path, record_data: bytes, pdf: bytes | None, pdf_record: bytes | None,
+                        html: bytes | None) -> list[Check]:
     """The loose record.json, input copies and HTML must be the very ones the signed PDF carries."""
     digest = hashlib.sha256(record_data).hexdigest()
     checks = []
     if pdf is not None:
-        try:
-            same = pdf_attachments(pdf).get(RECORD_FILE) == record_data
-        except Exception:  # noqa: BLE001
-            same = False
+        same = pdf_record == record_data
         checks.append(Check("record.json 与 PDF 附件一致", same, "" if same else "两者不同"))
     if html is not None:
         shown = digest.encode() in html

@@ -93,6 +93,15 @@ def _timed(cmd: list[str]) -> tuple[float, float, str]:
     return wall, cpu, done.stdout
 
 
+def calibrate() -> float:
+    """CPU seconds of a fixed 10-million-step Python loop: tells a loaded machine from a slow record."""
+    cpu = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--brigade", default="文峰区")
@@ -116,7 +125,7 @@ def main() -> None:
             print(f"run {run}: dsr verify (PDF only) {wall:.2f} s wall, {cpu:.2f} s CPU")
         sizes = {p.name: p.stat().st_size for p in (folder / "record-1").iterdir() if p.is_file()}
         print("sizes: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in sorted(sizes.items())))
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}; calibration loop {calibrate():.2f} s CPU")
 
 
 if __name__ == "__main__":

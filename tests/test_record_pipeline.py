@@ -52,6 +52,14 @@ def test_fresh_record_verifies_in_every_check(made):
 
 
 @pytest.mark.slow
+def test_verify_from_the_html_checks_its_folder(made):
+    """Given the HTML, dsr verify checks the folder beside it, HTML signature included."""
+    c, paths = made
+    result = verify_path(paths.html, load_trust_roots([c.keys.ca_pem]))
+    assert result.ok and "HTML 签名" in [check.label for check in result.checks]
+
+
+@pytest.mark.slow
 def test_cli_verify_prints_one_line_per_check_and_exits_0(made, capsys):
     """`dsr verify PDF --trust CA` prints ✔ lines and a summary, exit status 0."""
     c, paths = made

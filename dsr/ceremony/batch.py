@@ -266,13 +266,6 @@ def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, ident
     )
 
 
-def record_shows_voids() -> bool:
-    """Whether the record pipeline takes the voids (RecordParams.voids), so the next record shows them."""
-    from dsr.record.pipeline import RecordParams
-
-    return "voids" in RecordParams.__dataclass_fields__
-
-
 def ceremony_entropy(ceremony: Ceremony, committed: Committed):
     """The values read out at the ceremony, checked against the committed sources."""
     from dsr.announce import load_entropy, readings_from_plain

@@ -412,3 +412,13 @@ def test_blank_rows_are_skipped_and_rows_keep_excel_numbers(tmp_path):
     """Blank rows between records are ignored, and later rows keep their Excel row numbers."""
     path = units_file(tmp_path, unit_row(), {}, {"单位名称": "\u3000 "}, unit_row(code=CODE_B, address=""))
     assert problems([path]) == [f"文件 units.xlsx，工作表 {UNITS}，第 5 行，列「住所」：必填，不能为空"]
+
+
+def test_control_characters_are_refused_and_shown_escaped(tmp_path):
+    """A name holding ESC or NUL is an error, and the value is printed with the control escaped, never raw."""
+    path = write_csv(tmp_path / f"{UNITS}.csv", [unit_row(name="某某\x1b[31m商贸"), unit_row(code=CODE_B, name="A\x00B")])
+    assert problems([path]) == [
+        f"文件 {UNITS}.csv，第 2 行，列「单位名称」，值「某某\\x1b[31m商贸」：含有不可见的控制字符（多为从其他系统复制时带入）"
+        "（应为：删除这些字符后重新填写）",
+        f"文件 {UNITS}.csv，第 3 行，列「单位名称」，值「A\\x00B」：含有不可见的控制字符（多为从其他系统复制时带入）"
+        "（应为：删除这些字符后重新填写）"]

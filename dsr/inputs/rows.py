@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,6 +55,7 @@ class Context:
 _MISSING = object()  # a cell that failed; its row is not built
 _SLOW = object()  # a cell the fast path leaves to `_cell`
 _BOOL = {"是": True, "否": False}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls and DEL; tab and line breaks allowed
 
 
 def _parser(kind: str, col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
@@ -154,6 +156,8 @@ def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], heade
     """One column of a chunk: a fast comprehension for ordinary cells, `_cell` for the rest."""
     vals = [v.strip(nz.TRIM) if v.__class__ is str else v for v in raw]
     out = _fast(kind, col, vals)
+    if _CONTROL.search("\n".join(v for v in vals if v.__class__ is str)):  # one C-speed search per column
+        _controls(col, vals, out, numbers, header, ctx)
     if not col.nonempty and not col.warn_empty:  # blank optional cells need no message
         empty = _empty(col)
         out = [empty if v == "" or v is None else x for v, x in zip(vals, out)]
@@ -170,6 +174,15 @@ def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], heade
         parse = parse or _memo(_parser(kind, col))
         out[i] = _cell(col, header, vals[i], parse, numbers[i], ctx)
     return out
+
+
+def _controls(col: schema.Column, vals: list, out: list, numbers: list[int], header: str, ctx: Context) -> None:
+    """Refuse cells holding C0 control characters: they break XML outputs and can drive a terminal."""
+    for i, v in enumerate(vals):
+        if v.__class__ is str and _CONTROL.search(v):
+            shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
+            ctx.add(numbers[i], header, shown, "含有不可见的控制字符（多为从其他系统复制时带入）", "删除这些字符后重新填写")
+            out[i] = _MISSING
 
 
 def _memo(parse: Callable) -> Callable:

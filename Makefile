@@ -18,7 +18,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lab: $(STAMP) $(SYSSTAMP)
-	$(BIN)/jupyter lab notebooks/ceremony.ipynb
+	$(BIN)/jupyter lab $$( [ "$$(id -u)" -eq 0 ] && echo --allow-root ) notebooks/ceremony.ipynb
 
 bench: $(STAMP) $(SYSSTAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

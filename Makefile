@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.dsr-installed
 SYSSTAMP := $(VENV)/.dsr-sysdeps
 
-.PHONY: demo test test-fast lab bench sysdeps venv clean-outputs
+.PHONY: demo test test-fast lab bench sysdeps venv
 
 demo: $(STAMP) $(SYSSTAMP)
 	$(BIN)/dsr batch --demo

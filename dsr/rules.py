@@ -44,7 +44,7 @@ WITNESS_KEYS = ("minimum", "required_roles")
 REQUIRED_TOP = ("brigade", "year", "item_code", "strata")
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml parser when present: ~10x faster
     """Safe YAML that keeps dates as text, reads decimals exactly and refuses duplicate keys."""
 
 

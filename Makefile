@@ -10,6 +10,8 @@ SYSSTAMP := $(VENV)/.dsr-sysdeps
 
 demo: $(STAMP) $(SYSSTAMP)
 	$(BIN)/dsr batch --demo
+	$(BIN)/dsr publish --by 演示操作员 --skip-unreviewed
+	$(BIN)/dsr ledger verify
 
 test: $(STAMP) $(SYSSTAMP)
 	$(BIN)/python -m pytest -q

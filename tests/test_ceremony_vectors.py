@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ceremony_data import DATE, directory, rules, unit
-from dsr.core.canonical import canonical_bytes, to_plain
+from dsr.core.canonical import to_plain
 from dsr.core.commitment import ALGORITHM, commitment_hash, derive_seed, make_commitment
 from dsr.core.draw import run_draw
 from dsr.core.entropy import canonical_entropy, source_to_plain, sources_from_plain

@@ -17,7 +17,7 @@ from dsr.archive import LEDGER_NAME, Archive, Ledger, verify_folder
 
 pytestmark = pytest.mark.slow
 KILLS = int(os.environ.get("DSR_KILLS", "50"))
-COMPLETE_EVERY = 5  # after every 5th kill the rerun is left to finish, then a new ceremony starts
+COMPLETE_EVERY = 10  # after every 10th kill the rerun is left to finish, then a new ceremony starts
 
 
 def _start(base: Path, root: Path) -> subprocess.Popen:
@@ -76,7 +76,7 @@ def test_kill_9_at_fifty_moments(tmp_path: Path):
     root = tmp_path / "root"
     ceremony = 1
     write_ceremony(tmp_path, ceremony_id=f"CRASH-{ceremony}")
-    phases, finished_first, window = Counter(), 0, 40.0
+    phases, finished_first, window = Counter(), 0, 30.0
     start = time.perf_counter()
     for k in range(1, KILLS + 1):
         before = _kinds(root)

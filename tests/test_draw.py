@@ -133,6 +133,21 @@ def test_nine_small_included_but_unmatched_is_reported():
     assert (res.units[0].stratum, res.units[0].reason) == (None, "未列入任何抽查层")
 
 
+def test_units_in_no_stratum_with_an_exclusion_row_or_a_draw_this_year_are_counted_once():
+    """Rule 3 beats rule 4 for a unit in no stratum; a draw this year leaves it 未列入任何抽查层; each counted once."""
+    r = rules(include_nine_small=True)
+    units = [unit("N1", unit_class="九小场所"), unit("N2", unit_class="九小场所"), unit("N3", unit_class="九小场所")]
+    ex = [Exclusion("N1", "专项整治", dt.date(2026, 11, 1), dt.date(2026, 12, 31))]
+    hist = [HistoryEntry("N2", "D-2026-03", dt.date(2026, 3, 2))]
+    res = run_draw(SEED, inputs(units, STAFF, r, exclusions=ex, history=hist))
+    assert [(u.key, u.stratum, u.status, u.reason) for u in res.units] == [
+        ("N1", None, "excluded", "不列入随机抽查：专项整治"),
+        ("N2", None, "excluded", "未列入任何抽查层"),
+        ("N3", None, "excluded", "未列入任何抽查层"),
+    ]
+    assert [(c.reason, c.count) for c in res.excluded] == [("不列入随机抽查：专项整治", 1), ("未列入任何抽查层", 2)]
+
+
 def test_stratum_may_override_drawn_this_year():
     """A stratum with exclude_drawn_this_year false keeps units drawn earlier this year."""
     s = Stratum("人员密集场所重点单位", "ALL", UnitFilter(crowded=True), exclude_drawn_this_year=False)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress
+from math import isqrt
+from operator import attrgetter, not_
 from typing import NamedTuple
 
 from dsr.core.model import DrawInputs, Unit
@@ -25,7 +25,7 @@ from dsr.core.teams import (
     check_teams,
     match,
 )
-from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, tickets
+from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, TicketFunction, ticket, ticket_list, tickets
 from dsr.errors import DrawError
 
 ALGORITHM = "dsr-sha256/1"
@@ -190,15 +190,22 @@ class Where:
 class Placement:
     """Where every unit fell, before the seed.
 
-    Per unit only an index into `wheres` (plus rare per-key reasons), because a million
-    small objects cost seconds; cells list their candidate keys in key order.
+    Units are named by their position in inputs.units; per unit only an index into `wheres`,
+    because a million small objects cost seconds. Cells list their candidates in input order.
     """
 
     wheres: tuple[Where, ...]
-    where_of: tuple[int, ...]  # per unit of inputs.units: index into wheres
-    reasons: dict[str, tuple[str, int]]  # unit key → (a reason of its own, stratum index or -1)
-    cells: tuple[tuple[str, int, Fraction | None, tuple[str, ...], tuple[str, ...]], ...]
-    # per cell: (cell, stratum index, effective ratio, candidate keys not drawn last year, the others)
+    shared: tuple[str | None, ...]  # per where: the reason all its units share (§6.3 rules 1, 2 and 4), or None
+    where_of: list[int]  # per unit position: index into wheres
+    keys: list[str]  # per unit position: its key
+    reasons: dict[int, tuple[str, int]]  # unit position → (a reason of its own, stratum index or -1)
+    cells: tuple[tuple[str, int, Fraction | None, list[int], list[int]], ...]
+    # per cell: (cell, stratum index, effective ratio, candidates not drawn last year, the others)
+
+    def reason_of(self, position: int) -> str | None:
+        """The one exclusion reason of a unit, or None for a candidate."""
+        own = self.reasons.get(position)
+        return own[0] if own is not None else self.shared[self.where_of[position]]
 
 
 class Profile(NamedTuple):
@@ -235,8 +242,7 @@ def _exclusion_reasons(inputs: DrawInputs) -> dict[str, str]:
     return out
 
 
-def _check_unique(units: Sequence[Unit]) -> None:
-    keys = [u.key for u in units]
+def _check_unique(keys: list[str]) -> None:
     if len(set(keys)) != len(keys):
         counts = Counter(keys)
         dups = sorted(k for k, c in counts.items() if c > 1)
@@ -288,50 +294,55 @@ def check_rules(rules: Rules) -> None:
 def place(inputs: DrawInputs) -> Placement:
     """Stratum, cell and exclusion of every unit; the first reason in the documented order wins.
 
-    The rules are applied once per distinct Profile; per unit only a lookup and an append remain.
+    The rules are applied once per distinct Profile (first-seen order); per unit only C-level
+    look-ups remain, plus one Python step that files candidates into their cell.
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
     check_rules(rules)
-    _check_unique(inputs.units)
+    units = inputs.units
+    keys = list(map(_key, units))
+    _check_unique(keys)
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
-    special = set(excluded) | this_year  # the only keys that may have a reason of their own
-    cache: dict[tuple, tuple[int, list[str] | None]] = {}
-    wheres: list[Where] = []
-    lists: dict[str, list[str]] = {}  # cell → candidate keys, in input order
-    reasons: dict[str, tuple[str, int]] = {}
-    where_of = []
-    for u in inputs.units:
-        sig = _signature(u)
-        hit = cache.get(sig)
-        if hit is None:
-            w = _where(rules, Profile._make(sig))
-            bucket = None if w.reason or w.stratum < 0 else lists.setdefault(w.cell, [])  # type: ignore[arg-type]
-            hit = cache[sig] = (len(wheres), bucket)
-            wheres.append(w)
-        where_of.append(hit[0])
-        if hit[1] is not None:
-            key = u.key
-            if key in special and (own := _own_reason(rules, wheres[hit[0]], key, excluded, this_year)):
-                reasons[key] = (own, wheres[hit[0]].stratum)
-            else:
-                hit[1].append(key)
-        elif wheres[hit[0]].reason is None:  # no stratum: the exclusion list still speaks first
-            reasons[u.key] = (excluded.get(u.key, REASON_NO_STRATUM), -1)
-    return Placement(tuple(wheres), tuple(where_of), reasons, _cell_table(rules, wheres, lists, last_year))
+    signatures = list(map(_signature, units))
+    distinct = dict.fromkeys(signatures)  # insertion order: first seen
+    wheres = tuple(_where(rules, Profile._make(sig)) for sig in distinct)
+    where_index = dict(zip(distinct, range(len(wheres))))
+    where_of = list(map(where_index.__getitem__, signatures))
+    del signatures, distinct, where_index
+    shared = tuple(w.reason or (REASON_NO_STRATUM if w.stratum < 0 else None) for w in wheres)
+    reasons: dict[int, tuple[str, int]] = {}
+    special = set(excluded) | this_year  # the only keys that may have a reason of their own (§6.3 rules 3, 5)
+    if special:
+        for i in compress(range(len(keys)), map(special.__contains__, keys)):
+            w = wheres[where_of[i]]
+            if w.reason is None and (own := _own_reason(rules, w, keys[i], excluded, this_year)):
+                reasons[i] = (own, w.stratum)
+    lists: dict[str, list[int]] = {}  # cell → candidate positions, in input order
+    sink: set[int] = set()
+    appends = [lists.setdefault(w.cell, []).append if r is None else sink.discard  # type: ignore[arg-type]
+               for w, r in zip(wheres, shared)]
+    for i, wi in enumerate(where_of):
+        appends[wi](i)
+    if reasons:
+        for cell, members in lists.items():
+            lists[cell] = [i for i in members if i not in reasons]
+    return Placement(wheres, shared, where_of, keys, reasons, _cell_table(rules, wheres, lists, keys, last_year))
 
 
-def _cell_table(rules: Rules, wheres: list[Where], lists: dict[str, list[str]], last_year: set[str]):
+def _cell_table(rules: Rules, wheres: tuple[Where, ...], lists: dict[str, list[int]], keys: list[str],
+                last_year: set[str]):
     """Cells in stratum order, then ascending effective ratio; each with its two priority groups."""
     info = {w.cell: (w.stratum, w.ratio) for w in wheres if w.cell in lists}
     out = []
     for cell in sorted((c for c in lists if lists[c]), key=lambda c: (info[c][0], info[c][1] or 0)):
-        keys = lists[cell]
+        members = lists[cell]
         if rules.priority_not_drawn_last_year and last_year:
-            first = tuple(k for k in keys if k not in last_year)
-            rest = tuple(k for k in keys if k in last_year)
+            later = list(map(last_year.__contains__, map(keys.__getitem__, members)))
+            first = list(compress(members, map(not_, later)))
+            rest = list(compress(members, later))
         else:
-            first, rest = tuple(keys), ()
+            first, rest = members, []
         out.append((cell, info[cell][0], info[cell][1], first, rest))
     return tuple(out)
 
@@ -378,17 +389,30 @@ def _plan_from(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]
     plans = _sizes(inputs, placed)
     _check_capacity(inputs, plans)
     if sum(p.n for p in plans):
-        check_teams(inputs, set(chain.from_iterable(first + rest for _, _, _, first, rest in placed.cells)))
+        keys = placed.keys
+        check_teams(inputs, _Lazy(lambda: {keys[i] for _, _, _, first, rest in placed.cells for i in chain(first, rest)}))
     return plans
+
+
+class _Lazy:
+    """A set built on the first membership test (check_teams asks only when some unit has removals)."""
+
+    def __init__(self, make):
+        self._make, self._set = make, None
+
+    def __contains__(self, key: object) -> bool:
+        if self._set is None:
+            self._set = self._make()
+        return key in self._set
 
 
 def _sizes(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]:
     rules: Rules = inputs.rules  # type: ignore[assignment]
     excluded: list[Counter] = [Counter() for _ in rules.strata]
     for wi, count in Counter(placed.where_of).items():
-        w = placed.wheres[wi]
-        if w.stratum >= 0 and w.reason is not None:
-            excluded[w.stratum][w.reason] += count
+        w, reason = placed.wheres[wi], placed.shared[wi]
+        if w.stratum >= 0 and reason is not None:
+            excluded[w.stratum][reason] += count
     for reason, stratum in placed.reasons.values():
         if stratum >= 0:
             excluded[stratum][reason] += 1
@@ -444,21 +468,47 @@ def plan(inputs: DrawInputs) -> tuple[StratumPlan, ...]:
 # ---------------------------------------------------------------- the draw (seed)
 
 
-def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: dict[str, bytes]) -> set[str]:
-    """In every cell, the n units with the lowest (priority group, ticket, key).
-
-    Cell lists are in key order and nsmallest is stable, so equal tickets fall back to the key.
-    """
+def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: list[bytes]) -> list[int]:
+    """In every cell, the n units with the lowest (priority group, ticket, key); their positions."""
     sizes = {c.cell: c.n for sp in plans for c in sp.cells}
-    drawn: set[str] = set()
-    by_ticket = unit_tickets.__getitem__
+    keys = placed.keys
+    drawn: list[int] = []
     for cell, _, _, first, rest in placed.cells:
         n = sizes[cell]
-        taken = heapq.nsmallest(n, first, key=by_ticket)
-        drawn.update(taken)
+        taken = _lowest(n, first, unit_tickets, keys)
+        drawn += taken
         if n > len(taken):  # with priority, the units drawn last year come second
-            drawn.update(heapq.nsmallest(n - len(taken), rest, key=by_ticket))
+            drawn += _lowest(n - len(taken), rest, unit_tickets, keys)
     return drawn
+
+
+_SPACE = 1 << 256  # tickets are 256-bit big-endian integers
+
+
+def _lowest(n: int, members: list[int], unit_tickets: list[bytes], keys: list[str]) -> list[int]:
+    """The n members with the lowest (ticket, key), exactly; fast because tickets are near uniform.
+
+    Only members whose ticket is below a bound are sorted: every other ticket is at or above the
+    bound, so once at least n are below it, the n lowest are among them (ties included). The bound
+    is set a little above the expected n-th ticket and doubled until enough fall below it; the
+    uniformity of HMAC output only makes the first bound suffice, correctness never rests on it.
+    """
+    if n <= 0:
+        return []
+    if n >= len(members):
+        return list(members)
+    ts = list(map(unit_tickets.__getitem__, members))
+    want = n + 4 * isqrt(n) + 16
+    while True:
+        limit = want * _SPACE // len(members)
+        if limit >= _SPACE:
+            below = list(zip(ts, members))
+        else:
+            bound = limit.to_bytes(32, "big")
+            below = list(compress(zip(ts, members), map(bound.__gt__, ts)))  # ticket < bound
+        if len(below) >= n:
+            return [i for _, _, i in sorted((t, keys[i], i) for t, i in below)[:n]]
+        want *= 2
 
 
 def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[Batch, ...]:
@@ -479,59 +529,98 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
-def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: dict[str, bytes],
-              drawn: set[str], batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
-    """One UnitOutcome per unit, in the order of `units`."""
+def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: list[bytes],
+              drawn: list[int], batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
+    """One UnitOutcome per unit, in the order of `units`.
+
+    Most units share everything but key, name and ticket with the others of their profile: one
+    row (stratum, cell, status, reason, batch, probability) per profile, and rows of their own
+    only for the few units that were drawn, excluded by key, or drawn last year (priority).
+    """
     probability: dict[tuple[str | None, bool], str | None] = {}
     for sp in plans:
         for c in sp.cells:
             probability[(c.cell, False)] = c.probability
             probability[(c.cell, True)] = c.probability_rest
-    later = {k for _, _, _, _, rest in placed.cells for k in rest}  # drawn last year, with priority on
     names = [s.name for s in rules.strata]
-    shared = [(names[w.stratum] if w.stratum >= 0 else None, w.cell, w.reason) for w in placed.wheres]
-    own = placed.reasons
+    keys = placed.keys
+    base = []
+    for w, reason in zip(placed.wheres, placed.shared):
+        stratum = names[w.stratum] if w.stratum >= 0 else None
+        base.append((stratum, w.cell, EXCLUDED, reason, None, None) if reason is not None else
+                    (stratum, w.cell, NOT_DRAWN, None, None, probability.get((w.cell, False))))
+    rows = list(map(base.__getitem__, placed.where_of))
+    for i, (reason, _) in placed.reasons.items():
+        stratum, cell = rows[i][:2]
+        rows[i] = (stratum, cell, EXCLUDED, reason, None, None)
+    for _, _, _, _, rest in placed.cells:  # drawn last year, with priority on
+        for i in rest:
+            stratum, cell = rows[i][:2]
+            rows[i] = (stratum, cell, NOT_DRAWN, None, None, probability[(cell, True)])
+    for i in drawn:
+        stratum, cell, _, _, _, p = rows[i]
+        rows[i] = (stratum, cell, DRAWN, None, batch_of[keys[i]], p)
     new, set_dict = object.__new__, object.__setattr__
     out = []
     append = out.append
-    for u, wi in zip(units, placed.where_of):
-        key = u.key
-        stratum, cell, reason = shared[wi]
-        if reason is None and own and key in own:
-            reason = own[key][0]
-        if reason is not None:
-            status, batch, p = EXCLUDED, None, None
-        else:
-            status, batch, p = (DRAWN if key in drawn else NOT_DRAWN), batch_of.get(key), probability[(cell, key in later)]
+    for key, name, hexed, (stratum, cell, status, reason, batch, p) in zip(
+            keys, map(_name, units), map(bytes.hex, unit_tickets), rows):
         # Built without the frozen __init__ (about 5x faster; equal to UnitOutcome(...) in every respect):
         # a draw makes one per unit, and at a million units the ordinary constructor alone costs seconds.
         o = new(UnitOutcome)
-        set_dict(o, "__dict__", {"key": key, "name": u.name, "stratum": stratum, "cell": cell,
-                                 "ticket": unit_tickets[key].hex(), "status": status, "reason": reason,
-                                 "batch": batch, "probability": p})
+        set_dict(o, "__dict__", {"key": key, "name": name, "stratum": stratum, "cell": cell, "ticket": hexed,
+                                 "status": status, "reason": reason, "batch": batch, "probability": p})
         append(o)
     return tuple(out)
 
 
-def run_draw(seed: bytes, inputs: DrawInputs) -> DrawResult:
-    """Draw units, cut batches and match teams: a pure function of the seed and the inputs."""
+_name = attrgetter("name")
+_CHECKS = 16  # tickets of a supplied ticket function checked against ticket()
+
+
+def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | None = None) -> DrawResult:
+    """Draw units, cut batches and match teams: a pure function of the seed and the inputs.
+
+    `ticket_function` computes the unit tickets (default: ticket_list, in this process); another
+    one, e.g. dsr.parallel.parallel_ticket_list() on several cores, must return the same bytes,
+    and a spread of its answers is checked against ticket().
+    """
     rules: Rules = inputs.rules  # type: ignore[assignment]
-    inputs = replace(inputs, units=tuple(sorted(inputs.units, key=lambda u: u.key)))  # row order never matters
+    inputs = replace(inputs, units=tuple(sorted(inputs.units, key=_key)))  # row order never matters
     units = inputs.units
     placed = place(inputs)
     plans = _plan_from(inputs, placed)
-    unit_tickets = tickets(seed, LABEL_UNIT, [u.key for u in units])
-    drawn = _select(plans, placed, unit_tickets)
-    batches = _batches(seed, rules, [(placed.wheres[wi].stratum, u.key) for u, wi in zip(units, placed.where_of)
-                                     if u.key in drawn])
+    keys = placed.keys
+    unit_tickets = (ticket_function or ticket_list)(seed, LABEL_UNIT, keys)
+    if ticket_function is not None:
+        _check_tickets(seed, keys, unit_tickets)
+    drawn = sorted(_select(plans, placed, unit_tickets))
+    batches = _batches(seed, rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn])
     batch_of = {k: b.number for b in batches for k in b.units}
-    by_key = {u.key: u for u in units if u.key in batch_of}
+    by_key = {keys[i]: units[i] for i in drawn}
     teams = match(seed, inputs, [[by_key[k] for k in b.units] for b in batches])
     outcomes = _outcomes(units, placed, plans, unit_tickets, drawn, batch_of, rules)
-    reasons = Counter(placed.wheres[wi].reason for wi in placed.where_of if placed.wheres[wi].reason)
-    reasons.update(r for r, _ in placed.reasons.values())
+    reasons: Counter[str] = Counter()
+    for wi, count in Counter(placed.where_of).items():
+        if placed.shared[wi] is not None:
+            reasons[placed.shared[wi]] += count  # type: ignore[index]
+    for i, (reason, _) in placed.reasons.items():  # a reason of its own replaces the shared one
+        reasons[reason] += 1
+        if (was := placed.shared[placed.where_of[i]]) is not None:
+            reasons[was] -= 1
+    reasons = +reasons  # drop reasons left at zero
     return DrawResult(
         ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
         plans, tuple(ReasonCount(r, k) for r, k in sorted(reasons.items())), outcomes, batches,
         teams.pool, teams.batch_caps, teams.teams, teams.workload, teams.warnings,
     )
+
+
+def _check_tickets(seed: bytes, keys: list[str], unit_tickets: list[bytes]) -> None:
+    """Refuse a ticket function whose answer is not ticket() at every checked position."""
+    if len(unit_tickets) != len(keys):
+        raise DrawError(f"票值函数返回 {len(unit_tickets)} 个票值，应为 {len(keys)} 个")
+    n = len(keys)
+    for i in sorted({(n - 1) * j // (_CHECKS - 1) for j in range(_CHECKS)} if n else ()):
+        if unit_tickets[i] != ticket(seed, LABEL_UNIT, keys[i]):
+            raise DrawError(f"票值函数对「{keys[i]}」返回的票值有误")

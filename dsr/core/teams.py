@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dsr.core.model import DrawInputs, HistoryEntry, Inspector, Unit
 from dsr.core.rules import Rules, team_pool
-from dsr.core.tickets import LABEL_INSPECTOR, ticket
+from dsr.core.tickets import LABEL_INSPECTOR, ticketer
 from dsr.errors import DrawError
 
 ON_DUTY = "在岗"
@@ -160,11 +160,20 @@ def last_draws(history: Sequence[HistoryEntry], day: dt.date) -> dict[str, Histo
     return last
 
 
+def _fast(cls, **fields):
+    """An instance of frozen dataclass `cls` built without its __init__ (equal in every respect, several times
+    cheaper: a frozen __init__ sets each field through object.__setattr__). For the per-attempt hot path."""
+    o = object.__new__(cls)
+    object.__setattr__(o, "__dict__", fields)
+    return o
+
+
 class _Matcher:
     """Mutable state of one matching run; kept private so the result is still a frozen value."""
 
     def __init__(self, seed: bytes, inputs: DrawInputs, n_batches: int):
         self.seed = seed
+        self.ticket = ticketer(seed, LABEL_INSPECTOR)
         self.inputs = inputs
         self.rules: Rules = inputs.rules  # type: ignore[assignment]
         self.pool = base_pool(inputs)
@@ -177,6 +186,8 @@ class _Matcher:
         self.per_batch = {c: [0] * n_batches for c in self.eligible}
         self.leader_set = frozenset(self.leaders)
         self.draw_cap = self.rules.team.max_units_per_inspector
+        self.draw_cap_text = SKIP_DRAW_CAP.format(cap=self.draw_cap)
+        self.batch_cap_text: dict[int, str] = {}
         # counts[0]: below both caps in this batch; counts[1]: below the per-draw cap
         self.counts = [{"leaders": 0, "pool": 0}, {"leaders": 0, "pool": 0}]
         self.relaxed: dict[tuple[int, int, str], list[str]] = {}  # (batch, level, role) → units over a cap
@@ -196,9 +207,12 @@ class _Matcher:
     def free(self, cert: str, batch: int, cap: int, level: int) -> str | None:
         """Why `cert` is at a workload cap at this relax level (0 both caps, 1 per-draw only, 2 none)."""
         if level < 2 and self.draw_cap is not None and self.total[cert] >= self.draw_cap:
-            return SKIP_DRAW_CAP.format(cap=self.draw_cap)
+            return self.draw_cap_text
         if level < 1 and self.per_batch[cert][batch - 1] >= cap:
-            return SKIP_BATCH_CAP.format(cap=cap)
+            text = self.batch_cap_text.get(cap)
+            if text is None:
+                text = self.batch_cap_text[cap] = SKIP_BATCH_CAP.format(cap=cap)
+            return text
         return None
 
     def blocked(self, cert: str, batch: int, cap: int, chosen: list[str], specific: dict[str, list[str]],
@@ -218,6 +232,12 @@ class _Matcher:
         """
         members = self.leader_set if kind == "leaders" else self.total
         n = self.counts[level][kind] if level < 2 else len(members)
+        if not specific:
+            if not chosen:
+                return n
+            if len(chosen) == 1:  # the leader alone
+                cert = chosen[0]
+                return n - 1 if cert in members and self.free(cert, batch, cap, level) is None else n
         for cert in sorted(set(chosen) | set(specific)):
             if cert in members and self.free(cert, batch, cap, level) is None:
                 n -= 1
@@ -231,12 +251,16 @@ class _Matcher:
 
     def book(self, cert: str, batch: int, cap: int) -> None:
         """Count one more unit for `cert`, updating the counters when a cap is reached."""
-        before = [self.free(cert, batch, cap, level) is None for level in (0, 1)]
-        self.total[cert] += 1
-        self.per_batch[cert][batch - 1] += 1
+        total, loads, draw_cap = self.total[cert], self.per_batch[cert], self.draw_cap
+        below_draw = draw_cap is None or total < draw_cap  # level 1: below the per-draw cap
+        below_both = below_draw and loads[batch - 1] < cap  # level 0: below both caps
+        self.total[cert] = total + 1
+        loads[batch - 1] += 1
+        now_draw = draw_cap is None or total + 1 < draw_cap
+        now_both = now_draw and loads[batch - 1] < cap
         kinds = ("leaders", "pool") if cert in self.leader_set else ("pool",)
-        for level in (0, 1):
-            if before[level] and self.free(cert, batch, cap, level) is not None:
+        for level, before, after in ((0, below_both, now_both), (1, below_draw, now_draw)):
+            if before and not after:
                 for kind in kinds:
                     self.counts[level][kind] -= 1
 
@@ -252,15 +276,17 @@ class _Matcher:
         while True:
             j = state["j"]
             state["j"] = j + 1
-            t = ticket(self.seed, LABEL_INSPECTOR, f"{unit.key}|{j}")
+            t = self.ticket(f"{unit.key}|{j}")
             pos = int.from_bytes(t, "big") % len(names)
             cert = names[pos]
             why = self.blocked(cert, batch, cap, chosen, specific, level)
             if why is not None:
-                attempts.append(Attempt(j, t.hex(), kind, pos, cert, f"跳过：{why}"))
+                attempts.append(_fast(Attempt, index=j, ticket=t.hex(), list=kind, position=pos, cert_no=cert,
+                                      outcome=f"跳过：{why}"))
                 continue
             over = level and self.free(cert, batch, cap, 0) is not None
-            attempts.append(Attempt(j, t.hex(), kind, pos, cert, role + (OUTCOME_OVER_CAP if over else "")))
+            attempts.append(_fast(Attempt, index=j, ticket=t.hex(), list=kind, position=pos, cert_no=cert,
+                                  outcome=role + OUTCOME_OVER_CAP if over else role))
             chosen.append(cert)
             return cert
 
@@ -274,8 +300,9 @@ class _Matcher:
         for cert in state["chosen"]:
             self.book(cert, batch, cap)
         eligible_count = len(self.eligible) - sum(1 for c in specific if c in self.total)
-        return TeamAssignment(unit.key, unit.name, batch, tuple(state["chosen"]), leader, eligible_count,
-                              removed, tuple(state["attempts"]))
+        return _fast(TeamAssignment, unit_key=unit.key, unit_name=unit.name, batch=batch,
+                     members=tuple(state["chosen"]), leader=leader, eligible_count=eligible_count, removed=removed,
+                     attempts=tuple(state["attempts"]))
 
 
 def infeasibility(pool: Sequence[PoolEntry], unit: Unit, size: int, specific: dict[str, list[str]],

@@ -14,7 +14,7 @@ demo: $(STAMP) $(SYSSTAMP)
 	$(BIN)/dsr ledger verify
 
 test: $(STAMP) $(SYSSTAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -54,7 +54,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     'rules-team-size-1': (1, 'dsr batch: 细则文件 文峰区.yaml 有 1 处错误：\n「team.size」检查组人数不得少于 2 人，实际为 1\n'),
     'rules-ratio-text': (1, 'dsr batch: 细则文件 文峰区.yaml 有 1 处错误：\n「strata[2].ratio」应为数字，实际为「五成」\n'),
     'rules-duplicate-key': (1, 'dsr batch: 细则文件 文峰区.yaml：第 3 行的键「year」重复出现\n'),
-    'rules-yaml-syntax': (1, "dsr batch: 细则文件 文峰区.yaml：YAML 格式错误（第 3 行）：expected the node content, but found '<stream end>'\n"),
+    'rules-yaml-syntax': (1, 'dsr batch: 细则文件 文峰区.yaml：YAML 格式错误（第 3 行）：'),
     'rules-not-mapping': (1, "dsr batch: 细则文件 文峰区.yaml：内容应为映射（键: 值），实际为「['文峰区']」\n"),
     'rules-include-missing': (1, 'dsr batch: 细则文件 文峰区.yaml：「include」找不到文件「_nope.yaml」\n'),
     'rules-include-escape': (1, 'dsr batch: 细则文件 文峰区.yaml：「include」应为同一目录下的文件名，实际为「../sources.yaml」\n'),
@@ -76,5 +76,8 @@ EXPECTED: dict[str, tuple[int, str]] = {
     'ceremony-missing-key': (1, 'dsr batch: 仪式参数文件 ceremony.yaml：缺少「sources」\n'),
     'ceremony-rules-missing': (1, 'dsr batch: 以下大队没有细则文件，整批拒绝：文峰区（无此文件.yaml）\n'),
     'ceremony-brigade-mismatch': (1, 'dsr batch: 仪式参数与细则文件不一致：\n仪式参数列出了「北关区」，但其细则文件写的不是该大队\n细则文件中的大队「文峰区」不在仪式参数的大队名单中\n'),
-    'detachment-not-yaml': (1, 'dsr batch: 输入有 1 处错误，未写入任何文件：\n文件 detachment.yaml：无法读取参数文件：while parsing a flow node\nexpected the node content, but found \'<stream end>\'\n  in "<unicode string>", line 2, column 1:\n    \n    ^\n'),
+    'detachment-not-yaml': (1, 'dsr batch: 输入有 1 处错误，未写入任何文件：\n文件 detachment.yaml：无法读取参数文件：'),
 }
+
+# These end in the YAML parser's own wording (libyaml and pure-Python PyYAML differ); only the prefix is ours.
+PREFIX_ONLY = frozenset({"rules-yaml-syntax", "detachment-not-yaml"})

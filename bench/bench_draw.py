@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import os
 import platform
+import resource
 import sys
 import time
 from collections import Counter
@@ -17,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dsr.core import draw
 from dsr.core.model import DrawInputs, Inspector
 from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter
-from dsr.core.tickets import LABEL_UNIT, tickets
+from dsr.core.tickets import LABEL_UNIT, ticket_list
+from dsr.parallel import default_workers, parallel_ticket_list
 from dsr.synth import INDUSTRIES, synth_detachment, synth_unit_objects
 
 N_UNITS = 1_000_000
@@ -57,32 +59,54 @@ def build_inputs() -> DrawInputs:
                       inspection_date=DAY)
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished children (the ticket workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def timed(label: str, fn, rows: list):
     """Run fn once, record (label, wall seconds, CPU seconds), return its value."""
-    t, c = time.perf_counter(), time.process_time()
+    t, c = time.perf_counter(), cpu_seconds()
     value = fn()
-    rows.append((label, time.perf_counter() - t, time.process_time() - c))
+    rows.append((label, time.perf_counter() - t, cpu_seconds() - c))
     return value
+
+
+PARALLEL = "tickets, 2 processes (dsr.parallel)"
 
 
 def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
     """The steps of run_draw, timed one by one (same calls, in the same order)."""
     rows: list[tuple[str, float, float]] = []
-    units = list(inputs.units)
+    units = inputs.units
     placed = timed("classify units into strata and cells", lambda: draw.place(inputs), rows)
     plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
-    keys = [u.key for u in units]
-    unit_tickets = timed(f"tickets ({len(keys):,} HMAC-SHA256)", lambda: tickets(SEED, LABEL_UNIT, keys), rows)
-    drawn = timed("select lowest tickets per cell", lambda: draw._select(plans, placed, unit_tickets), rows)
-    batches = timed("batches", lambda: draw._batches(SEED, inputs.rules,
-                                                      [(placed.wheres[wi].stratum, k) for wi, k in zip(placed.where_of, keys) if k in drawn]),
-                    rows)
-    by_key = {u.key: u for u in units}
-    timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]),
-                  rows)
+    keys = placed.keys
+    unit_tickets = timed(f"tickets ({len(keys):,} HMAC-SHA256, 1 process)",
+                         lambda: ticket_list(SEED, LABEL_UNIT, keys), rows)
+    parallel = timed(PARALLEL, lambda: parallel_ticket_list(2)(SEED, LABEL_UNIT, keys), rows)
+    assert parallel == unit_tickets
+    drawn = timed("select lowest tickets per cell", lambda: sorted(draw._select(plans, placed, unit_tickets)), rows)
+    batches = timed("batches", lambda: draw._batches(
+        SEED, inputs.rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn]), rows)
+    by_key = {keys[i]: units[i] for i in drawn}
+    timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]), rows)
     timed(f"per-unit outcomes ({len(units):,})", lambda: draw._outcomes(
         units, placed, plans, unit_tickets, drawn, {k: b.number for b in batches for k in b.units}, inputs.rules), rows)
     return rows
+
+
+def end_to_end(inputs: DrawInputs, ticket_function, label: str) -> None:
+    """Time run_draw once and print it with the draw's size."""
+    gc.collect()
+    t, c = time.perf_counter(), cpu_seconds()
+    result = draw.run_draw(SEED, inputs, ticket_function)
+    wall, cpu = time.perf_counter() - t, cpu_seconds() - c
+    status = Counter(u.status for u in result.units)
+    cells = sum(len(s.cells) for s in result.strata)
+    print(f"run_draw end to end, {label}: {wall:.2f} s wall, {cpu:.2f} s CPU; {status['drawn']:,} drawn in {cells} cells, "
+          f"{len(result.teams):,} teams, {len(result.warnings)} warnings; load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -101,16 +125,12 @@ def main() -> None:
     rows = phases(inputs)
     for label, wall, cpu in rows:
         print(f"  {label:<44} {wall:>8.3f} {cpu:>8.3f}")
-    core = sum(w for label, w, _ in rows if not label.startswith("per-unit"))
-    core_cpu = sum(c for label, _, c in rows if not label.startswith("per-unit"))
-    print(f"  {'tickets + draw + matching (sum of the above)':<44} {core:>8.3f} {core_cpu:>8.3f}")
-    t, c = time.perf_counter(), time.process_time()
-    result = draw.run_draw(SEED, inputs)
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
-    status = Counter(u.status for u in result.units)
-    cells = sum(len(s.cells) for s in result.strata)
-    print(f"run_draw end to end: {wall:.2f} s wall, {cpu:.2f} s CPU; {status['drawn']:,} drawn in {cells} cells, "
-          f"{len(result.teams):,} teams, {len(result.warnings)} warnings")
+    for label, skip in (("1 process", PARALLEL), ("tickets on 2 processes", "tickets (")):
+        core = [(w, c) for name, w, c in rows if not name.startswith(("per-unit", skip))]
+        print(f"  {'tickets + draw + matching, ' + label:<44} {sum(w for w, _ in core):>8.3f} {sum(c for _, c in core):>8.3f}")
+    print(f"  load average now {os.getloadavg()[0]:.1f}; CPUs usable {default_workers()}")
+    end_to_end(inputs, None, "1 process")
+    end_to_end(inputs, parallel_ticket_list(2), "tickets on 2 processes")
 
 
 if __name__ == "__main__":

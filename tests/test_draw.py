@@ -287,3 +287,42 @@ def test_rules_arriving_without_the_loader_are_still_checked():
     with pytest.raises(DrawError) as e:
         plan(inputs([unit("U1")], STAFF, bad))
     assert str(e.value) == "抽查细则不合规，拒绝抽取：第 1 个抽查层的抽查比例应在 0 到 1 之间；检查组人数不得少于 2 人（实际为 1）"
+
+
+def test_lowest_is_exact_for_any_tickets():
+    """The bounded selection equals a full sort by (ticket, key), also for skewed tickets and ties."""
+    import random
+
+    from dsr.core.draw import _lowest
+
+    rng = random.Random(7)
+    keys = [f"K{i:06d}" for i in range(3000)]
+    uniform = [rng.randbytes(32) for _ in keys]
+    skewed = [bytes([255]) + t[1:] if i % 3 else t for i, t in enumerate(uniform)]  # most tickets high
+    low = [bytes(31) + bytes([i % 4]) for i in range(len(keys))]  # all near zero, many ties
+    for tickets_ in (uniform, skewed, low):
+        members = sorted(rng.sample(range(len(keys)), 2000))
+        for n in (0, 1, 2, 17, 500, 1999, 2000, 2500):
+            naive = sorted(i for _, _, i in sorted((tickets_[i], keys[i], i) for i in members)[:n])
+            assert sorted(_lowest(n, members, tickets_, keys)) == naive
+
+
+def test_ticket_function_gives_the_same_draw_and_a_wrong_one_is_refused():
+    """run_draw with dsr.parallel's two-process tickets is byte-identical; a function returning other bytes is refused."""
+    from dsr.core.tickets import ticket_list
+    from dsr.parallel import parallel_ticket_list
+
+    units = [unit(f"U{i:05d}") for i in range(300)]
+    inp = inputs(units, STAFF)
+    expected = canonical_bytes(run_draw(SEED, inp))
+    assert canonical_bytes(run_draw(SEED, inp, parallel_ticket_list(2, min_keys=10))) == expected
+    assert parallel_ticket_list(3, min_keys=1)(SEED, LABEL_UNIT, [u.key for u in units]) == \
+        ticket_list(SEED, LABEL_UNIT, [u.key for u in units])
+
+    def wrong(seed, label, keys):
+        return ticket_list(seed + b"x", label, keys)
+
+    with pytest.raises(DrawError, match="票值"):
+        run_draw(SEED, inp, wrong)
+    with pytest.raises(DrawError, match="票值"):
+        run_draw(SEED, inp, lambda seed, label, keys: ticket_list(seed, label, keys)[:-1])

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from itertools import chain, compress
+from itertools import chain, compress, islice
 from math import isqrt
-from operator import attrgetter, not_
+from operator import attrgetter, eq, itemgetter, lt, not_
 from typing import NamedTuple
 
 from dsr.core.model import DrawInputs, Unit
@@ -25,7 +25,14 @@ from dsr.core.teams import (
     check_teams,
     match,
 )
-from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, TicketFunction, ticket, ticket_list, tickets
+from dsr.core.tickets import (
+    LABEL_BATCH,
+    LABEL_UNIT,
+    TicketFunction,
+    ticket,
+    ticket_list,
+    tickets,
+)
 from dsr.errors import DrawError
 
 ALGORITHM = "dsr-sha256/1"
@@ -198,6 +205,7 @@ class Placement:
     shared: tuple[str | None, ...]  # per where: the reason all its units share (§6.3 rules 1, 2 and 4), or None
     where_of: list[int]  # per unit position: index into wheres
     keys: list[str]  # per unit position: its key
+    names: list[str]  # per unit position: its name
     reasons: dict[int, tuple[str, int]]  # unit position → (a reason of its own, stratum index or -1)
     cells: tuple[tuple[str, int, Fraction | None, list[int], list[int]], ...]
     # per cell: (cell, stratum index, effective ratio, candidates not drawn last year, the others)
@@ -221,8 +229,9 @@ class Profile(NamedTuple):
     status: str
 
 
-_signature = attrgetter(*Profile._fields)
 _key = attrgetter("key")
+_row = attrgetter("key", "name", *Profile._fields)  # one pass over the units: a million objects miss the cache
+_keys_of, _names_of, _profile_of = itemgetter(0), itemgetter(1), itemgetter(slice(2, None))
 
 
 def _history_sets(inputs: DrawInputs) -> tuple[set[str], set[str]]:
@@ -291,20 +300,26 @@ def check_rules(rules: Rules) -> None:
         raise DrawError("抽查细则不合规，拒绝抽取：" + "；".join(problems))
 
 
-def place(inputs: DrawInputs) -> Placement:
+def place(inputs: DrawInputs, rows: list[tuple] | None = None) -> Placement:
     """Stratum, cell and exclusion of every unit; the first reason in the documented order wins.
 
     The rules are applied once per distinct Profile (first-seen order); per unit only C-level
-    look-ups remain, plus one Python step that files candidates into their cell.
+    look-ups remain, plus one Python step that files candidates into their cell. `rows` (run_draw's
+    _row of every unit, keys known to be unique) saves reading the units again.
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
     check_rules(rules)
-    units = inputs.units
-    keys = list(map(_key, units))
-    _check_unique(keys)
+    if rows is None:
+        rows = list(map(_row, inputs.units))
+        keys = list(map(_keys_of, rows))
+        _check_unique(keys)
+    else:
+        keys = list(map(_keys_of, rows))
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
-    signatures = list(map(_signature, units))
+    signatures = list(map(_profile_of, rows))
+    names = list(map(_names_of, rows))
+    del rows
     distinct = dict.fromkeys(signatures)  # insertion order: first seen
     wheres = tuple(_where(rules, Profile._make(sig)) for sig in distinct)
     where_index = dict(zip(distinct, range(len(wheres))))
@@ -327,7 +342,7 @@ def place(inputs: DrawInputs) -> Placement:
     if reasons:
         for cell, members in lists.items():
             lists[cell] = [i for i in members if i not in reasons]
-    return Placement(wheres, shared, where_of, keys, reasons, _cell_table(rules, wheres, lists, keys, last_year))
+    return Placement(wheres, shared, where_of, keys, names, reasons, _cell_table(rules, wheres, lists, keys, last_year))
 
 
 def _cell_table(rules: Rules, wheres: tuple[Where, ...], lists: dict[str, list[int]], keys: list[str],
@@ -486,7 +501,7 @@ _SPACE = 1 << 256  # tickets are 256-bit big-endian integers
 
 
 def _lowest(n: int, members: list[int], unit_tickets: list[bytes], keys: list[str]) -> list[int]:
-    """The n members with the lowest (ticket, key), exactly; fast because tickets are near uniform.
+    """The n members with the lowest (ticket, key), exactly, in no particular order; fast as tickets are near uniform.
 
     Only members whose ticket is below a bound are sorted: every other ticket is at or above the
     bound, so once at least n are below it, the n lowest are among them (ties included). The bound
@@ -564,7 +579,7 @@ def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan
     out = []
     append = out.append
     for key, name, hexed, (stratum, cell, status, reason, batch, p) in zip(
-            keys, map(_name, units), map(bytes.hex, unit_tickets), rows):
+            keys, placed.names, map(bytes.hex, unit_tickets), rows):
         # Built without the frozen __init__ (about 5x faster; equal to UnitOutcome(...) in every respect):
         # a draw makes one per unit, and at a million units the ordinary constructor alone costs seconds.
         o = new(UnitOutcome)
@@ -574,7 +589,6 @@ def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan
     return tuple(out)
 
 
-_name = attrgetter("name")
 _CHECKS = 16  # tickets of a supplied ticket function checked against ticket()
 
 
@@ -586,9 +600,19 @@ def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | 
     and a spread of its answers is checked against ticket().
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
-    inputs = replace(inputs, units=tuple(sorted(inputs.units, key=_key)))  # row order never matters
     units = inputs.units
-    placed = place(inputs)
+    rows = list(map(_row, units))
+    keys = list(map(_keys_of, rows))
+    if not all(map(lt, keys, islice(keys, 1, None))):  # row order never matters: sort by key
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        units, rows = tuple(map(units.__getitem__, order)), list(map(rows.__getitem__, order))
+        keys = list(map(_keys_of, rows))
+        if any(map(eq, keys, islice(keys, 1, None))):
+            _check_unique(keys)
+        inputs = replace(inputs, units=units)
+    del keys
+    placed = place(inputs, rows)
+    del rows
     plans = _plan_from(inputs, placed)
     keys = placed.keys
     unit_tickets = (ticket_function or ticket_list)(seed, LABEL_UNIT, keys)

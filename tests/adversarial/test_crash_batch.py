@@ -82,7 +82,7 @@ def test_kill_9_at_fifty_moments(tmp_path: Path):
     root = tmp_path / "root"
     ceremony = 1
     write_ceremony(tmp_path, ceremony_id=f"CRASH-{ceremony}")
-    phases, finished_first, window, retries = Counter(), 0, 30.0, []
+    phases, finished_first, window, retries = Counter(), 0, 40.0, []
     start = time.perf_counter()
     for k in range(1, KILLS + 1):
         before = _kinds(root)
@@ -93,6 +93,8 @@ def test_kill_9_at_fifty_moments(tmp_path: Path):
             proc.communicate(timeout=60)
             where = _phase(before, _kinds(root), root)
             phases[where] += 1
+            if where.startswith("before any"):
+                window = min(180.0, window * 1.25)  # a loaded machine starts slowly: aim later
             print(f"CRASH kill {k}: {where}", flush=True)
         else:
             proc.communicate(timeout=60)

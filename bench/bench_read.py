@@ -1,7 +1,10 @@
 """Time read+validate of a generated unit directory (.xlsx) and report peak memory; prints its figures.
 
-Usage: python bench/bench_read.py [--rows N ...] [--big]   (--big adds 1,000,000 rows)
-Each size is read in a fresh child process so its peak RSS is its own.
+Usage: python bench/bench_read.py [--rows N ...] [--big] [--keep DIR]   (--big adds 1,000,000 rows)
+Each size is read twice, each time in a fresh child process so that its peak RSS is its own:
+`read`  = read_inputs (the Directory with every Unit, as a draw needs it),
+`check` = check_inputs (what `dsr check` runs: the same checks, the units counted instead of kept).
+--keep DIR keeps the generated files there and reuses them on the next run.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from dsr.inputs import load_detachment, read_inputs, schema
+from dsr.inputs import check_inputs, load_detachment, read_inputs, schema
 from dsr.inputs.uscc import ALPHABET, check_char
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,14 +81,15 @@ def generate(path: Path, n: int) -> tuple[float, str]:
     return time.perf_counter() - start, "openpyxl write_only"
 
 
-def read_child(path: Path) -> None:
+def read_child(path: Path, mode: str) -> None:
     """In the child: read+validate once, print seconds, units and peak RSS (MiB)."""
     detachment = load_detachment(PARAMS)
     start, cpu = time.perf_counter(), time.process_time()
-    checked = read_inputs([path], detachment, dt.date(2026, 3, 1))
+    checked = (check_inputs if mode == "check" else read_inputs)([path], detachment, dt.date(2026, 3, 1))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    print(f"{seconds:.2f} {cpu:.2f} {len(checked.directory.units)} {len(checked.warnings)} {peak:.0f}")
+    units = checked.tally.count if checked.tally else len(checked.directory.units)
+    print(f"{seconds:.2f} {cpu:.2f} {units} {len(checked.warnings)} {peak:.0f}")
 
 
 def calibrate() -> float:
@@ -100,31 +104,44 @@ def calibrate() -> float:
 def measure(n: int, folder: Path) -> None:
     """Generate, then read in a child process; print one line of figures."""
     path = folder / f"units_{n}.xlsx"
-    gen, writer = generate(path, n)
-    out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True)
-    if out.returncode:
-        print(f"rows={n:>9,}  read failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
-        return
-    seconds, cpu, units, warnings, peak = out.stdout.split()
+    if path.exists():
+        gen, writer = 0.0, "kept"
+    else:
+        gen, writer = generate(path, n)
     size = path.stat().st_size / 2**20
-    print(f"rows={n:>9,}  file={size:6.1f} MiB  generate={gen:6.2f} s ({writer})  read+validate={float(seconds):6.2f} s wall, "
-          f"{float(cpu):6.2f} s CPU  ({n / float(seconds):,.0f} rows/s)  units={int(units):,}  "
-          f"warnings={int(warnings):,}  peak RSS={peak} MiB  load={os.getloadavg()[0]:.1f}", flush=True)
+    print(f"rows={n:>9,}  file={size:6.1f} MiB  generate={gen:6.2f} s ({writer})", flush=True)
+    for mode in ("read", "check"):
+        out = subprocess.run([sys.executable, __file__, "--child", str(path), "--mode", mode],
+                             capture_output=True, text=True)
+        if out.returncode:
+            print(f"  {mode:5}  failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
+            continue
+        seconds, cpu, units, warnings, peak = out.stdout.split()
+        print(f"  {mode:5}  {float(seconds):7.2f} s wall, {float(cpu):7.2f} s CPU  ({n / float(seconds):,.0f} rows/s)  "
+              f"units={int(units):,}  warnings={int(warnings):,}  peak RSS={peak} MiB  "
+              f"load={os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument("--big", action="store_true", help="also 1,000,000 rows")
+    parser.add_argument("--keep", type=Path, help="keep the generated files in DIR and reuse them")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="read", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        read_child(args.child)
+        read_child(args.child, args.mode)
         return
     sizes = args.rows + ([1_000_000] if args.big else [])
     print(f"bench_read: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
           f"calibration loop {calibrate():.2f} s CPU (≈0.4–0.5 s on an idle modern core); "
           "target read+validate ≤ 3 s for 100,000 rows", flush=True)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        for n in sizes:
+            measure(n, args.keep)
+        return
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:
             measure(n, Path(folder))

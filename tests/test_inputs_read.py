@@ -422,3 +422,45 @@ def test_control_characters_are_refused_and_shown_escaped(tmp_path):
         "（应为：删除这些字符后重新填写）",
         f"文件 {UNITS}.csv，第 3 行，列「单位名称」，值「A\\x00B」：含有不可见的控制字符（多为从其他系统复制时带入）"
         "（应为：删除这些字符后重新填写）"]
+
+
+def test_a_large_sheet_read_in_windows_gives_exactly_what_a_whole_read_gives(tmp_path, monkeypatch):
+    """Windowed reading (sheets above 2 × WINDOW bytes of XML) changes nothing: values, problems, order, summary."""
+    from dsr.inputs import check_inputs, sources
+
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(300)]
+    rows[7] = unit_row(code=rows[3]["统一社会信用代码（注册号）"])  # a duplicate key
+    rows[150]["单位类别"] = "重点"  # a bad enumeration
+    rows[299]["建筑面积（平方米）"] = "1200平方米"
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    wb = load_workbook(path)
+    ws = wb[UNITS]
+    ws.insert_rows(100, amount=3)  # blank rows inside the data
+    ws["C200"] = "=A1"  # a formula
+    ws.merge_cells("N250:O250")
+    wb.save(path)
+
+    def run(window, read):
+        monkeypatch.setattr(sources, "WINDOW", window)
+        with pytest.raises(InputError) as info:
+            read([path], DETACHMENT, ON)
+        return [p.render() for p in info.value.problems]
+
+    whole = run(1 << 40, read_inputs)
+    assert run(4096, read_inputs) == whole  # about 40 windows
+    assert run(4096, check_inputs) == whole
+    assert any("代码重复：与第 5 行相同" in p for p in whole) and any("C200 是公式" in p for p in whole)
+    assert any("有合并单元格 N250:O250" in p for p in whole)
+
+    for i in (299, 150, 7):  # now without errors
+        del rows[i]
+    # directory and summary
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    monkeypatch.setattr(sources, "WINDOW", 1 << 40)
+    expected = read_inputs([path], DETACHMENT, ON)
+    monkeypatch.setattr(sources, "WINDOW", 2048)
+    windowed = read_inputs([path], DETACHMENT, ON)
+    assert windowed.directory == expected.directory and windowed.warnings == expected.warnings
+    checked = check_inputs([path], DETACHMENT, ON)
+    assert checked.summary() == expected.summary() and checked.warnings == expected.warnings
+    assert checked.directory.units == () and checked.tally.count == len(expected.directory.units) == 297

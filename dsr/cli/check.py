@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from dsr.errors import InputError, UsageError
-from dsr.inputs import load_detachment, read_inputs
+from dsr.inputs import check_inputs, load_detachment
 
 DEFAULT_PARAMS = Path("params/detachment.yaml")
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     detachment = load_detachment(args.params)
     on = args.on or dt.date.today()
     try:
-        checked = read_inputs(args.inputs, detachment, on)
+        checked = check_inputs(args.inputs, detachment, on)  # units counted, not kept
     except InputError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         warnings = [p for p in exc.problems if p.severity != "error"]

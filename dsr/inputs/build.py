@@ -11,6 +11,7 @@ from dsr.inputs import schema, uscc
 from dsr.inputs.headers import Layout
 from dsr.inputs.rows import DETACHMENT_UNIT, Context, Located, cells, complete
 
+_new = object.__new__
 KEY_UNIT = model.UNIT_CLASSES[0]  # 消防安全重点单位
 _LEGACY_HINT = "正确的统一社会信用代码；如确为校验位不符的合法历史代码，在「历史代码」列填“是”"
 _CODE_HINT = "18 位统一社会信用代码（不使用 I、O、S、V、Z），或 15 位工商注册号"
@@ -23,8 +24,11 @@ def _header(layout: Layout, name: str) -> str:
     return next(c.header for c in layout.sheet.columns if c.field == name)
 
 
-def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context) -> list[Located]:
-    """Every good row of one input as a located value; bad rows leave problems in ctx."""
+def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context, sink=None) -> list[Located]:
+    """Every good row of one input as a located value; bad rows leave problems in ctx.
+
+    With a `sink(value, file, sheet, row)`, good values go to it instead and the list stays empty.
+    """
     make = _BUILDERS[kind]
     out: list[Located] = []
     for number, values in cells(rows, layout, ctx):
@@ -33,7 +37,10 @@ def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context) -> list
             continue
         value = make(values, number, layout, ctx)
         if value is not None and ctx.errors == before:
-            out.append(Located(value, ctx.file, ctx.sheet, number))
+            if sink is None:
+                out.append(Located(value, ctx.file, ctx.sheet, number))
+            else:
+                sink(value, ctx.file, ctx.sheet, number)
     return out
 
 
@@ -47,14 +54,16 @@ def _unit(v: dict, number: int, layout: Layout, ctx: Context) -> model.Unit | No
     if key is None or brigade is None:
         return None
     credit_code, reg_no, legacy = key
-    return model.Unit(
+    unit = _new(model.Unit)  # the frozen dataclass's __init__ sets each field through object.__setattr__: slow
+    unit.__dict__.update(
         key=credit_code or reg_no, name=v["name"], credit_code=credit_code, reg_no=reg_no,
         legal_rep=v["legal_rep"], address=v["address"], reg_authority=v["reg_authority"], brigade=brigade,
         unit_class=v["unit_class"], key_category=v["key_category"], crowded=v["crowded"],
         public_gathering=v["public_gathering"], building_category=v["building_category"],
         floor_area=v["floor_area"], scale=v["scale"], facilities=v["facilities"], industry=v["industry"],
         risk=v["risk"], credit=v["credit"], status=v["status"], legacy_code=legacy,
-    )
+    )  # the same fields in the same order as model.Unit(...) would set them
+    return unit
 
 
 def _unit_key(code: str, legacy: bool, number: int, column: str, ctx: Context) -> tuple | None:

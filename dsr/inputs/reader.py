@@ -18,7 +18,7 @@ from dsr.inputs.detachment import Detachment
 from dsr.inputs.headers import Layout, fold, guess_kind, match, misplaced_header, score
 from dsr.inputs.normalize import cell_text
 from dsr.inputs.rows import Context, Located
-from dsr.inputs.sources import (RawTable, formula_cells, open_workbook, read_csv, read_sheet,
+from dsr.inputs.sources import (RawTable, Unordered, open_workbook, read_csv, read_sheet, scan_sheet,
                                 sha256_file, sheet_part)
 
 _TITLES = {fold(s.title): s for s in schema.SHEETS.values()}
@@ -55,17 +55,53 @@ class CheckedInputs:
     directory: model.Directory
     warnings: tuple[Problem, ...]
     sources: tuple[SourceFile, ...]
+    tally: UnitTally | None = None  # check_inputs only: the units counted instead of kept (directory.units is empty)
 
     def summary(self) -> str:
         """A Chinese summary per input: files, rows, and counts per brigade and class."""
         return summarize(self)
 
 
+class UnitTally:
+    """What `dsr check` keeps of the units instead of the units: each key's first row, and the summary's counts.
+
+    Duplicate keys are found as the rows arrive, in the order read_inputs finds them, with the same messages.
+    """
+
+    def __init__(self) -> None:
+        self.first: dict[str, int] = {}  # key ▶ file number << 32 | row
+        self.files: list[tuple[str, str | None]] = []
+        self.duplicates: list[Problem] = []
+        self.count = self.legacy = self.reg_only = 0
+        self.brigades: Counter = Counter()
+        self.classes: Counter = Counter()
+
+    def add(self, unit: model.Unit, file: str, sheet: str | None, row: int) -> None:
+        """Count one good unit row; a key seen before is a duplicate, as in `_duplicates`."""
+        if not self.files or self.files[-1] != (file, sheet):
+            self.files.append((file, sheet))
+        at = (len(self.files) - 1) << 32 | row
+        seen = self.first.setdefault(unit.key, at)
+        if seen != at:
+            seen_file, seen_row = self.files[seen >> 32][0], seen & 0xFFFFFFFF
+            where = f"第 {seen_row} 行" if seen_file == file else f"文件 {seen_file} 第 {seen_row} 行"
+            self.duplicates.append(Problem(file, f"代码重复：与{where}相同", sheet, row, schema.UNITS.columns[1].header,
+                                           unit.key, "每条记录的代码唯一"))
+        self.count += 1
+        self.brigades[unit.brigade] += 1
+        self.classes[unit.unit_class] += 1
+        self.legacy += unit.legacy_code
+        self.reg_only += unit.credit_code is None
+
+
 # ---------------------------------------------------------------- one file
 
 
-def read_one(path: Path | str, detachment: Detachment, on: dt.date) -> OneInput:
-    """Read and check one file; problems are returned, not raised."""
+def read_one(path: Path | str, detachment: Detachment, on: dt.date, tally: UnitTally | None = None) -> OneInput:
+    """Read and check one file; problems are returned, not raised.
+
+    With a `tally`, good unit rows are counted into it and not returned (see check_inputs).
+    """
     path = Path(path)
     if not path.is_file():
         return OneInput(None, (), None, (Problem(path.name, "文件不存在", expected="已有的 .xlsx 或 .csv 文件"),))
@@ -79,10 +115,14 @@ def read_one(path: Path | str, detachment: Detachment, on: dt.date) -> OneInput:
         return OneInput(None, (), None, (Problem(path.name, f"不支持的文件类型「{path.suffix}」", expected=".xlsx 或 .csv"),))
     if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
         return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
-    return _read_table(path, table, sheet, detachment, on)
+    try:
+        return _read_table(path, table, sheet, detachment, on, tally)
+    except Unordered:  # a large sheet whose rows are out of order: read it whole after all
+        table, sheet = _open_xlsx(path, windowed=False)
+        return _read_table(path, table, sheet, detachment, on, tally)
 
 
-def _open_xlsx(path: Path) -> tuple[RawTable, schema.Sheet | None]:
+def _open_xlsx(path: Path, windowed: bool = True) -> tuple[RawTable, schema.Sheet | None]:
     book, problems = open_workbook(path)
     if book is None:
         return RawTable(path.name, None, "", None, [], problems=problems), None
@@ -91,10 +131,11 @@ def _open_xlsx(path: Path) -> tuple[RawTable, schema.Sheet | None]:
     if len(titled) != 1:
         return RawTable(path.name, None, "", None, [], problems=[_sheet_problem(path, book, names, titled)]), None
     name = titled[0]
-    table = read_sheet(path, book, name)
-    table.sha256 = sha256_file(path)
     part = sheet_part(path, name)
-    table.formulas = formula_cells(path, part) if part else []
+    scan = scan_sheet(path, part) if part else None
+    table = read_sheet(path, book, name, scan if windowed else None)
+    table.sha256 = sha256_file(path)
+    table.formulas = scan.formulas if scan else []
     return table, _TITLES[fold(name)]
 
 
@@ -125,7 +166,8 @@ def _csv_kind(path: Path, table: RawTable) -> schema.Sheet | None:
     return guess
 
 
-def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: Detachment, on: dt.date) -> OneInput:
+def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: Detachment, on: dt.date,
+                tally: UnitTally | None = None) -> OneInput:
     where = {"file": path.name, "sheet": table.sheet}
     problems = list(table.problems)
     rows = iter(table.rows)
@@ -144,11 +186,14 @@ def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: De
     if any(p.severity == "error" for p in found):
         return OneInput(sheet.kind, (), None, tuple(problems))
     ctx = Context(path.name, table.sheet, detachment, on, formula_fields=_formula_fields(table.formulas, layout))
-    values = build(sheet.kind, rows, layout, ctx)
+    sink = tally.add if tally is not None and sheet.kind == schema.UNITS.kind else None
+    before = tally.count if sink else 0
+    values = build(sheet.kind, rows, layout, ctx, sink)
+    count = tally.count - before if sink else len(values)
     problems += sorted(ctx.problems, key=lambda p: p.row or 0)  # cells are checked column-wise; report by row
-    if not values and not ctx.errors and sheet.kind not in _MAY_BE_EMPTY:
+    if not count and not ctx.errors and sheet.kind not in _MAY_BE_EMPTY:
         problems.append(Problem(**where, row=2, message="只有表头，没有数据行", expected="从第 2 行起每行一条记录"))
-    source = SourceFile(path.name, sheet.kind, table.sha256, table.sheet, len(values), table.encoding)
+    source = SourceFile(path.name, sheet.kind, table.sha256, table.sheet, count, table.encoding)
     return OneInput(sheet.kind, tuple(values), source, tuple(problems))
 
 
@@ -199,14 +244,28 @@ def _column_index(letters: str) -> int:
 
 def read_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.date) -> CheckedInputs:
     """Read, check and join all files; raise InputError with every problem if any is an error."""
-    results = [read_one(p, detachment, on) for p in paths]
+    return _read_all(paths, detachment, on, None)
+
+
+def check_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.date) -> CheckedInputs:
+    """read_inputs for `dsr check`: the same problems, warnings, sources and summary, but the units are not kept.
+
+    `directory.units` is empty; `tally` holds what the cross-file checks and the summary need (each unit key
+    and its first row, and the counts), so memory does not hold every unit of a very large directory.
+    """
+    return _read_all(paths, detachment, on, UnitTally())
+
+
+def _read_all(paths: Sequence[Path | str], detachment: Detachment, on: dt.date,
+              tally: UnitTally | None) -> CheckedInputs:
+    results = [read_one(p, detachment, on, tally) for p in paths]
     problems = [p for r in results for p in r.problems]
     by_kind: dict[str, list[Located]] = {k: [] for k in schema.SHEETS}
     for r in results:
         if r.kind:
             by_kind[r.kind].extend(r.values)
     present = {r.kind for r in results if r.kind and r.source}
-    problems += cross_check(by_kind, present)
+    problems += cross_check(by_kind, present, tally)
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     directory = model.Directory(
@@ -216,7 +275,7 @@ def read_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.date
         conflicts=_sorted(by_kind["conflicts"], lambda c: (c.cert_no, c.unit_key, str(c.valid_from))),
         exclusions=_sorted(by_kind["exclusions"], lambda e: (e.unit_key, str(e.valid_from))),
     )
-    return CheckedInputs(directory, tuple(problems), tuple(r.source for r in results if r.source))
+    return CheckedInputs(directory, tuple(problems), tuple(r.source for r in results if r.source), tally)
 
 
 def _sorted(located: list[Located], key) -> tuple:
@@ -224,12 +283,14 @@ def _sorted(located: list[Located], key) -> tuple:
     return tuple(sorted((x.value for x in located), key=key))
 
 
-def cross_check(by_kind: dict[str, list[Located]], present: set[str]) -> list[Problem]:
+def cross_check(by_kind: dict[str, list[Located]], present: set[str], tally: UnitTally | None = None) -> list[Problem]:
     """Duplicate keys across all files of an input, and references between inputs of this run."""
     problems = _duplicates(by_kind["units"], lambda u: u.key, "代码重复")
+    if tally is not None:
+        problems += tally.duplicates
     problems += _duplicates(by_kind["inspectors"], lambda i: i.cert_no, "执法证号重复")
     problems += _duplicates(by_kind["items"], lambda i: i.code, "事项编码重复")
-    units = {x.value.key for x in by_kind["units"]}
+    units = tally.first if tally is not None else {x.value.key for x in by_kind["units"]}
     certs = {x.value.cert_no for x in by_kind["inspectors"]}
     codes = {x.value.code for x in by_kind["items"]}
     for x in by_kind["conflicts"]:
@@ -285,10 +346,16 @@ def summarize(checked: CheckedInputs) -> str:
     for s in checked.sources:
         where = f"工作表「{s.sheet}」" if s.sheet else f"编码 {s.encoding}"
         lines.append(f"  {s.name}（{schema.SHEETS[s.kind].title}，{where}）：{s.rows} 行，sha256 {s.sha256[:16]}…")
-    if d.units:
+    t = checked.tally
+    if t is not None and t.count:
+        lines.append(f"检查对象名录库：{t.count} 个单位")
+        lines.append("  按管辖单位：" + _counts(t.brigades))
+        lines.append("  按单位类别：" + _counts(t.classes))
+        lines.append(f"  仅有注册号 {t.reg_only} 个，按历史代码接受 {t.legacy} 个")
+    elif d.units:
         lines.append(f"检查对象名录库：{len(d.units)} 个单位")
-        lines.append("  按管辖单位：" + _counts(u.brigade for u in d.units))
-        lines.append("  按单位类别：" + _counts(u.unit_class for u in d.units))
+        lines.append("  按管辖单位：" + _counts(Counter(u.brigade for u in d.units)))
+        lines.append("  按单位类别：" + _counts(Counter(u.unit_class for u in d.units)))
         legacy = sum(u.legacy_code for u in d.units)
         reg_only = sum(u.credit_code is None for u in d.units)
         lines.append(f"  仅有注册号 {reg_only} 个，按历史代码接受 {legacy} 个")
@@ -305,6 +372,6 @@ def summarize(checked: CheckedInputs) -> str:
     return "\n".join(lines)
 
 
-def _counts(values: Iterable[str]) -> str:
-    counts = Counter(values)
+def _counts(values: Iterable[str] | Counter) -> str:
+    counts = values if isinstance(values, Counter) else Counter(values)
     return "、".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

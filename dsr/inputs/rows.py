@@ -56,6 +56,11 @@ _MISSING = object()  # a cell that failed; its row is not built
 _SLOW = object()  # a cell the fast path leaves to `_cell`
 _BOOL = {"是": True, "否": False}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls and DEL; tab and line breaks allowed
+_TRIM = nz.TRIM
+_TRIM_CLASS = "[" + re.escape(nz.TRIM) + "]"
+# In a column joined with \x00 (and one more at each end): a cell that starts or ends with a character `clean`
+# would remove. The pattern starts with a literal, so the search jumps from separator to separator.
+_UNTRIMMED = re.compile(f"\x00(?:{_TRIM_CLASS}|(?<={_TRIM_CLASS}\x00))")
 
 
 def _parser(kind: str, col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
@@ -154,9 +159,17 @@ def _batches(rows: Iterable[list], size: int) -> Iterable[list]:
 
 def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], header: str, ctx: Context) -> list:
     """One column of a chunk: a fast comprehension for ordinary cells, `_cell` for the rest."""
-    vals = [v.strip(nz.TRIM) if v.__class__ is str else v for v in raw]
+    try:
+        joined = "\x00".join(("", *raw, ""))  # C speed; TypeError if the column holds numbers, dates or None
+    except TypeError:
+        joined = None
+    if joined is None or _UNTRIMMED.search(joined):
+        vals = [v.strip(_TRIM) if v.__class__ is str else v for v in raw]
+        texts = [v for v in vals if v.__class__ is str]
+    else:  # no cell starts or ends with a character to trim: the column is used as read
+        vals = texts = list(raw)
     out = _fast(kind, col, vals)
-    if _CONTROL.search("\n".join(v for v in vals if v.__class__ is str)):  # one C-speed search per column
+    if _CONTROL.search("\n".join(texts)):  # one C-speed search per column
         _controls(col, vals, out, numbers, header, ctx)
     if not col.nonempty and not col.warn_empty:  # blank optional cells need no message
         empty = _empty(col)

@@ -25,6 +25,11 @@ _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _CELL_OR_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c\s[^>]*?\br=\"([A-Z]+[0-9]+)\"|f[\s/>])")
 _CHUNK = 1 << 20
+_SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b[^>]*>")
+_ROW_END = b"</row>"
+# A sheet larger than this is read in windows of about this many bytes of XML, each parsed by calamine on its own,
+# so that memory stays bounded by the window instead of growing with the sheet.
+WINDOW = 8 << 20
 _MAX_FORMULAS = 50  # enough to show the clerk the pattern without flooding the report
 
 
@@ -94,17 +99,56 @@ def sheet_part(path: Path, sheet: str) -> str | None:
 
 def formula_cells(path: Path, part: str) -> list[str]:
     """References (e.g. D3) of cells holding a formula, streamed out of the sheet XML."""
+    return scan_sheet(path, part).formulas
+
+
+@dataclass
+class SheetScan:
+    """One streamed pass over a sheet's XML: formula cells, and what reading it in windows needs."""
+
+    formulas: list[str]
+    size: int  # uncompressed bytes of the sheet XML
+    part: str = ""  # the zip member
+    head: bytes = b""  # the XML up to and including the <sheetData> start tag
+    tail: bytes = b""  # from </sheetData> to the end (merged cells, validations, ...)
+    windowable: bool = False  # plain <row r="..."> elements, no namespace prefixes: may be cut at </row>
+
+
+def scan_sheet(path: Path, part: str) -> SheetScan:
+    """Formula cells (at most 50), and the sheet XML's head and tail, in one streamed pass."""
     found: list[str] = []
     with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
-        tail = b""
+        scan = SheetScan(found, zf.getinfo(part).file_size, part)
+        tail, head, windowable, after, before = b"", None, True, None, b""
         while True:
             chunk = fh.read(_CHUNK)
             body, tail = _split(tail + chunk, final=not chunk)
-            maybe = b"<f" in body or b":f" in body  # a plain byte search before any regex
-            if maybe and _FORMULA.search(body):  # rare: only then walk the cells of this chunk
-                found.extend(_formulas_in(body))
-            if not chunk or len(found) >= _MAX_FORMULAS:
-                return found[:_MAX_FORMULAS]
+            if head is None:
+                m = _SHEET_DATA.search(before + body)
+                if m:
+                    head, windowable = (before + body)[:m.end()], m.group(0) == b"<sheetData>"
+                    body = body[max(0, m.end() - len(before)):]
+                else:
+                    before += body
+            if after is not None:
+                after.append(body)
+            elif head is not None:
+                end = body.find(b"</sheetData>")
+                if end >= 0:
+                    after = [body[end:]]
+                    body = body[:end]
+                # rows of a window are numbered by calamine from their r attribute alone
+                windowable = windowable and b":row" not in body and body.count(b"<row") == body.count(b'<row r="')
+            if len(found) < _MAX_FORMULAS:
+                maybe = b"<f" in body or b":f" in body  # a plain byte search before any regex
+                if maybe and _FORMULA.search(body):  # rare: only then walk the cells of this chunk
+                    found.extend(_formulas_in(body))
+            if not chunk:
+                break
+    del found[_MAX_FORMULAS:]
+    if head is not None and after is not None:
+        scan.head, scan.tail, scan.windowable = head, b"".join(after), windowable
+    return scan
 
 
 def _split(buf: bytes, final: bool) -> tuple[bytes, bytes]:
@@ -127,20 +171,92 @@ def _formulas_in(body: bytes) -> list[str]:
     return found
 
 
-def read_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str) -> RawTable:
-    """Rows of one sheet from Excel row 1, with merged ranges and formulas reported as problems."""
+def read_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str,
+               scan: SheetScan | None = None) -> RawTable:
+    """Rows of one sheet from Excel row 1, with merged ranges and formulas reported as problems.
+
+    With a `scan` of a large, plainly written sheet, the rows are read lazily in windows (`WINDOW`).
+    """
     table = RawTable(path.name, sheet, "", None, [])
-    data = book.get_sheet_by_name(sheet)
+    windowed = scan is not None and scan.windowable and scan.size > 2 * WINDOW
+    data = _window_book(path, scan, b"").get_sheet_by_name(sheet) if windowed else book.get_sheet_by_name(sheet)
     for (r1, c1), (r2, c2) in data.merged_cell_ranges or ():
         ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
         what = "表头中有合并单元格" if r1 == 0 else "有合并单元格"
         table.problems.append(Problem(path.name, f"{what} {ref}", sheet=sheet, row=r1 + 1,
                                       expected="取消合并，每个单元格各填一个值"))
+    if windowed:
+        table.rows = _windowed_rows(path, scan, sheet)
+        return table
     if data.height == 0 or data.width == 0:
         return table
     offset = data.start[1]  # iter_rows starts at row 1 but at the first used column
     table.rows = _pad(data.iter_rows(), offset)
     return table
+
+
+class Unordered(Exception):
+    """Rows of a sheet read in windows were not in ascending order: read it whole instead."""
+
+
+def _window_book(path: Path, scan: SheetScan, rows: bytes, members: dict | None = None,
+                 part: str | None = None) -> python_calamine.CalamineWorkbook:
+    """A workbook equal to `path` except that the sheet holds only `rows` (complete <row> elements)."""
+    if members is None:
+        members, part = _members(path, scan)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+        out.writestr(part, b"".join((scan.head, rows, scan.tail)))
+    buf.seek(0)
+    return python_calamine.CalamineWorkbook.from_filelike(buf)
+
+
+def _members(path: Path, scan: SheetScan) -> tuple[dict[str, bytes], str]:
+    """Every part of the workbook but its worksheets (calamine reads a sheet only when asked for it)."""
+    with zipfile.ZipFile(path) as zf:
+        part = scan.part
+        members = {n: zf.read(n) for n in zf.namelist()
+                   if n != part and not (n.startswith("xl/worksheets/") and n.endswith(".xml"))}
+    return members, part
+
+
+def _windowed_rows(path: Path, scan: SheetScan, sheet: str) -> Iterator[list]:
+    """The sheet's rows from Excel row 1, read window by window; blank rows fill the gaps."""
+    members, part = _members(path, scan)
+    following = 0  # 0-based number of the next row to yield
+    with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
+        fh.read(len(scan.head))
+        pieces, size = [], 0
+        while True:
+            chunk = fh.read(_CHUNK)
+            pieces.append(chunk)
+            size += len(chunk)
+            if size < WINDOW and chunk:
+                continue
+            buf = b"".join(pieces)
+            pieces, size = [buf], len(buf)
+            end = buf.rfind(_ROW_END)
+            if end < 0:
+                if chunk:
+                    continue
+                break
+            rows, buf = buf[:end + len(_ROW_END)], buf[end + len(_ROW_END):]
+            pieces, size = [buf], len(buf)
+            data = _window_book(path, scan, rows, members, part).get_sheet_by_name(sheet)
+            if data.height and data.width:
+                first, offset = data.start
+                if first < following:
+                    raise Unordered(sheet)
+                for _ in range(first - following):
+                    yield []
+                block = data.to_python(skip_empty_area=True)
+                following = first + len(block)
+                del data
+                yield from _pad(block, offset)
+            if not chunk:
+                break
 
 
 def _pad(rows: Iterator[list], offset: int) -> Iterator[list]:

@@ -9,15 +9,24 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 symbols: no I, O, S, V, Z
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
 STRUCTURE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_BODY = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{17}$")
 REG_NO = re.compile(r"^[1-9]\d{14}$")
 FORBIDDEN = "IOSVZ"
+
+
+# The weights are 3**i mod 31, and 34 ≡ 3 (mod 31): so the weighted sum mod 31 equals, mod 31, the code read as a
+# base-34 number written backwards, each character replaced by the digit of its value. int() does that in C.
+_AS_DIGITS = str.maketrans(ALPHABET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
 
 
 def check_char(first17: str) -> str:
     """The 18th (check) character for the first 17 characters of a code."""
     if len(first17) != len(WEIGHTS):
         raise ValueError(f"expected 17 characters, got {len(first17)}")
-    total = sum(map(mul, map(_VALUE.__getitem__, first17), WEIGHTS))  # in C: this runs once per unit
+    if not _BODY.match(first17):  # characters outside the alphabet: as before, no value for them
+        total = sum(map(mul, map(_VALUE.__getitem__, first17), WEIGHTS))
+    else:
+        total = int(first17.translate(_AS_DIGITS)[::-1], 34)
     return ALPHABET[(31 - total % 31) % 31]
 
 

@@ -17,7 +17,7 @@ from .hostile import (BRIGADE, CEREMONY_ID, CONTROL, INSPECTOR_NAMES, LONG, NUL,
 DRAW_ID = f"{CEREMONY_ID}-{BRIGADE}"
 # Names without C0 control characters go through the whole pipeline; those with them are tested on their own below.
 CLEAN_UNITS = tuple(n for n in UNIT_NAMES if n not in (CONTROL, NUL))
-RAW_SCRIPT = re.compile(rb"<script(?![^>]*type=\"application/json\")", re.I)  # the site's own JSON data block is inert
+SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.I | re.S)
 RESULT_ROW = {"检查日期": (dt.date.today() - dt.timedelta(days=1)).isoformat(), "检查结果": "未发现问题", "文书编号": "+1=cmd|' /C calc'!A0", "备注": "@SUM(1) <script>x</script>"}
 
 
@@ -66,11 +66,23 @@ def test_every_step_succeeds(pipeline):
     assert published and int(published.group(1)) >= 5, pipeline["steps"]["publish"].stdout
 
 
+def _injected(text: str) -> list[str]:
+    """Script elements that carry hostile input: a JSON block with a raw '<' (a breakout), or code holding a payload."""
+    bad = []
+    for attrs, body in SCRIPT.findall(text):
+        if "application/json" in attrs:
+            bad += ["JSON block with a raw <"] if "<" in body else []
+        elif "alert(" in body or "onerror" in body:
+            bad.append(f"script with a payload: {body[:60]!r}")
+    return bad
+
+
 def test_no_unescaped_script_in_any_html(pipeline):
-    """No HTML file under the archive, the public site or elsewhere contains a raw <script tag."""
+    """No HTML output carries an injected script: records and notices have none, the site only its own code and data."""
     html = [p for p in files(pipeline["base"]) if p.suffix in (".html", ".htm")]
     assert len(html) >= 3
-    assert [p.name for p in html if RAW_SCRIPT.search(p.read_bytes())] == []
+    assert [p.name for p in html if _injected(p.read_text(encoding="utf-8", errors="replace"))] == []
+    assert [p.name for p in html if "public" not in p.parts and b"<script" in p.read_bytes().lower()] == []
     assert [p.name for p in html if b"<img src=x" in p.read_bytes() or b"alert(1)</script" in p.read_bytes()] == []
 
 

@@ -203,11 +203,11 @@ class Placement:
 
     wheres: tuple[Where, ...]
     shared: tuple[str | None, ...]  # per where: the reason all its units share (§6.3 rules 1, 2 and 4), or None
-    where_of: list[int]  # per unit position: index into wheres
-    keys: list[str]  # per unit position: its key
-    names: list[str]  # per unit position: its name
+    where_of: tuple[int, ...]  # per unit position: index into wheres
+    keys: tuple[str, ...]  # per unit position: its key
+    names: tuple[str, ...]  # per unit position: its name
     reasons: dict[int, tuple[str, int]]  # unit position → (a reason of its own, stratum index or -1)
-    cells: tuple[tuple[str, int, Fraction | None, list[int], list[int]], ...]
+    cells: tuple[tuple[str, int, Fraction | None, tuple[int, ...], tuple[int, ...]], ...]
     # per cell: (cell, stratum index, effective ratio, candidates not drawn last year, the others)
 
     def reason_of(self, position: int) -> str | None:
@@ -251,7 +251,7 @@ def _exclusion_reasons(inputs: DrawInputs) -> dict[str, str]:
     return out
 
 
-def _check_unique(keys: list[str]) -> None:
+def _check_unique(keys: Sequence[str]) -> None:
     if len(set(keys)) != len(keys):
         counts = Counter(keys)
         dups = sorted(k for k, c in counts.items() if c > 1)
@@ -311,19 +311,19 @@ def place(inputs: DrawInputs, rows: list[tuple] | None = None) -> Placement:
     check_rules(rules)
     if rows is None:
         rows = list(map(_row, inputs.units))
-        keys = list(map(_keys_of, rows))
+        keys = tuple(map(_keys_of, rows))
         _check_unique(keys)
     else:
-        keys = list(map(_keys_of, rows))
+        keys = tuple(map(_keys_of, rows))
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
     signatures = list(map(_profile_of, rows))
-    names = list(map(_names_of, rows))
+    names = tuple(map(_names_of, rows))
     del rows
     distinct = dict.fromkeys(signatures)  # insertion order: first seen
     wheres = tuple(_where(rules, Profile._make(sig)) for sig in distinct)
     where_index = dict(zip(distinct, range(len(wheres))))
-    where_of = list(map(where_index.__getitem__, signatures))
+    where_of = tuple(map(where_index.__getitem__, signatures))
     del signatures, distinct, where_index
     shared = tuple(w.reason or (REASON_NO_STRATUM if w.stratum < 0 else None) for w in wheres)
     reasons: dict[int, tuple[str, int]] = {}
@@ -345,7 +345,7 @@ def place(inputs: DrawInputs, rows: list[tuple] | None = None) -> Placement:
     return Placement(wheres, shared, where_of, keys, names, reasons, _cell_table(rules, wheres, lists, keys, last_year))
 
 
-def _cell_table(rules: Rules, wheres: tuple[Where, ...], lists: dict[str, list[int]], keys: list[str],
+def _cell_table(rules: Rules, wheres: tuple[Where, ...], lists: dict[str, list[int]], keys: Sequence[str],
                 last_year: set[str]):
     """Cells in stratum order, then ascending effective ratio; each with its two priority groups."""
     info = {w.cell: (w.stratum, w.ratio) for w in wheres if w.cell in lists}
@@ -354,10 +354,10 @@ def _cell_table(rules: Rules, wheres: tuple[Where, ...], lists: dict[str, list[i
         members = lists[cell]
         if rules.priority_not_drawn_last_year and last_year:
             later = list(map(last_year.__contains__, map(keys.__getitem__, members)))
-            first = list(compress(members, map(not_, later)))
-            rest = list(compress(members, later))
+            first = tuple(compress(members, map(not_, later)))
+            rest = tuple(compress(members, later))
         else:
-            first, rest = members, []
+            first, rest = tuple(members), ()
         out.append((cell, info[cell][0], info[cell][1], first, rest))
     return tuple(out)
 
@@ -483,13 +483,35 @@ def plan(inputs: DrawInputs) -> tuple[StratumPlan, ...]:
 # ---------------------------------------------------------------- the draw (seed)
 
 
-def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: list[bytes]) -> list[int]:
-    """In every cell, the n units with the lowest (priority group, ticket, key); their positions."""
+def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Sequence[bytes]) -> list[int]:
+    """In every cell, the n units with the lowest (priority group, ticket, key); their positions.
+
+    One sequential pass over all tickets first keeps, per cell without a second priority group, the
+    units whose ticket is below that cell's bound (see _lowest); a cell where fewer than n fall below
+    it (or with two groups) is drawn by _lowest on its own.
+    """
     sizes = {c.cell: c.n for sp in plans for c in sp.cells}
     keys = placed.keys
+    bounds: dict[str, bytes] = {}
+    for cell, _, _, first, rest in placed.cells:
+        n = sizes[cell]
+        if not rest and 0 < n < len(first) and (limit := _limit(n, len(first))) < _SPACE:
+            bounds[cell] = limit.to_bytes(32, "big")
+    below: dict[str, list[int]] = {cell: [] for cell in bounds}
+    if bounds:
+        none = b""  # no ticket is below the empty string: units of other cells, and excluded ones
+        by_where = [bounds.get(w.cell, none) if r is None else none  # type: ignore[arg-type]
+                    for w, r in zip(placed.wheres, placed.shared)]
+        wheres, where_of, own = placed.wheres, placed.where_of, placed.reasons
+        for i in compress(range(len(keys)), map(lt, unit_tickets, map(by_where.__getitem__, where_of))):
+            if i not in own:
+                below[wheres[where_of[i]].cell].append(i)  # type: ignore[index]
     drawn: list[int] = []
     for cell, _, _, first, rest in placed.cells:
         n = sizes[cell]
+        if cell in bounds and len(below[cell]) >= n:
+            drawn += [i for _, _, i in sorted((unit_tickets[i], keys[i], i) for i in below[cell])[:n]]
+            continue
         taken = _lowest(n, first, unit_tickets, keys)
         drawn += taken
         if n > len(taken):  # with priority, the units drawn last year come second
@@ -497,10 +519,15 @@ def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: lis
     return drawn
 
 
+def _limit(n: int, size: int, margin: int = 1) -> int:
+    """A ticket bound (as an integer) below which about n + 4√n + 16 of `size` uniform tickets fall."""
+    return (n + 4 * isqrt(n) + 16) * margin * _SPACE // size
+
+
 _SPACE = 1 << 256  # tickets are 256-bit big-endian integers
 
 
-def _lowest(n: int, members: list[int], unit_tickets: list[bytes], keys: list[str]) -> list[int]:
+def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence[bytes], keys: Sequence[str]) -> list[int]:
     """The n members with the lowest (ticket, key), exactly, in no particular order; fast as tickets are near uniform.
 
     Only members whose ticket is below a bound are sorted: every other ticket is at or above the
@@ -513,9 +540,9 @@ def _lowest(n: int, members: list[int], unit_tickets: list[bytes], keys: list[st
     if n >= len(members):
         return list(members)
     ts = list(map(unit_tickets.__getitem__, members))
-    want = n + 4 * isqrt(n) + 16
+    margin = 1
     while True:
-        limit = want * _SPACE // len(members)
+        limit = _limit(n, len(members), margin)
         if limit >= _SPACE:
             below = list(zip(ts, members))
         else:
@@ -523,7 +550,7 @@ def _lowest(n: int, members: list[int], unit_tickets: list[bytes], keys: list[st
             below = list(compress(zip(ts, members), map(bound.__gt__, ts)))  # ticket < bound
         if len(below) >= n:
             return [i for _, _, i in sorted((t, keys[i], i) for t, i in below)[:n]]
-        want *= 2
+        margin *= 2
 
 
 def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[Batch, ...]:
@@ -544,7 +571,7 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
-def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: list[bytes],
+def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[bytes],
               drawn: list[int], batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
     """One UnitOutcome per unit, in the order of `units`.
 
@@ -578,6 +605,7 @@ def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan
     new, set_dict = object.__new__, object.__setattr__
     out = []
     append = out.append
+    rows = tuple(rows)  # like the other per-unit columns a tuple, which the collector stops scanning
     for key, name, hexed, (stratum, cell, status, reason, batch, p) in zip(
             keys, placed.names, map(bytes.hex, unit_tickets), rows):
         # Built without the frozen __init__ (about 5x faster; equal to UnitOutcome(...) in every respect):
@@ -615,7 +643,9 @@ def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | 
     del rows
     plans = _plan_from(inputs, placed)
     keys = placed.keys
-    unit_tickets = (ticket_function or ticket_list)(seed, LABEL_UNIT, keys)
+    # Per-unit columns are tuples of strings, bytes and ints: after one look the cyclic garbage collector
+    # stops tracking them, instead of re-reading a million entries at every collection while outcomes are built.
+    unit_tickets = tuple((ticket_function or ticket_list)(seed, LABEL_UNIT, keys))
     if ticket_function is not None:
         _check_tickets(seed, keys, unit_tickets)
     drawn = sorted(_select(plans, placed, unit_tickets))
@@ -640,7 +670,7 @@ def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | 
     )
 
 
-def _check_tickets(seed: bytes, keys: list[str], unit_tickets: list[bytes]) -> None:
+def _check_tickets(seed: bytes, keys: Sequence[str], unit_tickets: Sequence[bytes]) -> None:
     """Refuse a ticket function whose answer is not ticket() at every checked position."""
     if len(unit_tickets) != len(keys):
         raise DrawError(f"票值函数返回 {len(unit_tickets)} 个票值，应为 {len(keys)} 个")

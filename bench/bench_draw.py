@@ -80,7 +80,7 @@ def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
     """The steps of run_draw, timed one by one (same calls, in the same order)."""
     rows: list[tuple[str, float, float]] = []
     units = inputs.units
-    placed = timed("classify units into strata and cells", lambda: draw.place(inputs), rows)
+    placed = timed("read, check keys, classify into cells", lambda: draw.place(*draw.sorted_rows(inputs)), rows)
     plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
     keys = placed.keys
     unit_tickets = timed(f"tickets ({len(keys):,} HMAC-SHA256, 1 process)",

@@ -620,6 +620,24 @@ def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan
 _CHECKS = 16  # tickets of a supplied ticket function checked against ticket()
 
 
+def sorted_rows(inputs: DrawInputs) -> tuple[DrawInputs, list[tuple]]:
+    """The inputs with units sorted by key (row order never matters), and _row of each unit, read once.
+
+    Refuses duplicate keys; a strictly ascending key column (the usual case) needs no sort and no set.
+    """
+    units = inputs.units
+    rows = list(map(_row, units))
+    keys = list(map(_keys_of, rows))
+    if not all(map(lt, keys, islice(keys, 1, None))):
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        units, rows = tuple(map(units.__getitem__, order)), list(map(rows.__getitem__, order))
+        keys = list(map(_keys_of, rows))
+        if any(map(eq, keys, islice(keys, 1, None))):
+            _check_unique(keys)
+        inputs = replace(inputs, units=units)
+    return inputs, rows
+
+
 def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | None = None) -> DrawResult:
     """Draw units, cut batches and match teams: a pure function of the seed and the inputs.
 
@@ -628,17 +646,8 @@ def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | 
     and a spread of its answers is checked against ticket().
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
+    inputs, rows = sorted_rows(inputs)
     units = inputs.units
-    rows = list(map(_row, units))
-    keys = list(map(_keys_of, rows))
-    if not all(map(lt, keys, islice(keys, 1, None))):  # row order never matters: sort by key
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        units, rows = tuple(map(units.__getitem__, order)), list(map(rows.__getitem__, order))
-        keys = list(map(_keys_of, rows))
-        if any(map(eq, keys, islice(keys, 1, None))):
-            _check_unique(keys)
-        inputs = replace(inputs, units=units)
-    del keys
     placed = place(inputs, rows)
     del rows
     plans = _plan_from(inputs, placed)

@@ -90,10 +90,11 @@ def _plan(folder: Path, rng: random.Random) -> list[tuple[str, int]]:
 
 
 def _changed(data: bytes, offset: int, rng: random.Random, hexdigit: bool) -> bytes:
-    """The data with the byte at offset replaced by a different one (a different hex digit inside /Contents)."""
+    """The data with the byte at offset replaced by a different one (a hex digit of another value inside /Contents:
+    pyHanko writes upper-case hex, and E → e would change no bit of the signature)."""
     old = data[offset]
     if hexdigit:
-        new = rng.choice([c for c in b"0123456789abcdef" if c != old])
+        new = rng.choice([c for c in b"0123456789ABCDEF" if c != bytes([old]).upper()[0]])
     else:
         new = old ^ rng.randrange(1, 256)
     return data[:offset] + bytes([new]) + data[offset + 1:]

@@ -116,13 +116,14 @@ def main() -> None:
             out = folder / f"record-{run}"
             wall, cpu, stdout = _timed([sys.executable, __file__, "--child", str(folder / "spec.json"), str(out)])
             inner = float(stdout.strip().splitlines()[-1])
-            print(f"run {run}: make_record {wall:.2f} s wall (in-process {inner:.2f} s), {cpu:.2f} s CPU incl. kernel")
+            print(f"run {run}: make_record {wall:.2f} s wall (in-process {inner:.2f} s), {cpu:.2f} s CPU incl. kernel; "
+                  f"load {os.getloadavg()[0]:.1f}")
             dsr = [str(Path(sys.executable).parent / "dsr"), "verify", str(out), "--trust", spec["ca"]]
             wall, cpu, stdout = _timed(dsr)
             status = "ok" if stdout.strip().endswith("均通过") else "FAILED"
             print(f"run {run}: dsr verify (folder) {wall:.2f} s wall, {cpu:.2f} s CPU, {status}")
             wall, cpu, stdout = _timed(dsr[:2] + [str(out / "record.pdf")] + dsr[3:])
-            print(f"run {run}: dsr verify (PDF only) {wall:.2f} s wall, {cpu:.2f} s CPU")
+            print(f"run {run}: dsr verify (PDF only) {wall:.2f} s wall, {cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f}")
         sizes = {p.name: p.stat().st_size for p in (folder / "record-1").iterdir() if p.is_file()}
         print("sizes: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in sorted(sizes.items())))
         print(f"load average after: {os.getloadavg()[0]:.1f}; calibration loop {calibrate():.2f} s CPU")

@@ -92,3 +92,28 @@ def test_verify_without_trust_root_and_without_test_ca_is_a_usage_error(tmp_path
     (tmp_path / "record.pdf").write_bytes(b"%PDF-1.7")
     assert main(["verify", "record.pdf"]) == 2
     assert "未指定信任根证书：请用 --trust CA.pem 给出支队公布的根证书" in capsys.readouterr().err
+
+
+def test_tables_have_fixed_column_widths():
+    """Record tables carry their column widths (fixed layout); key-value tables too."""
+    html = show.table([("甲", 1)], ("单位", "数"), ("数",), widths=(70, 30)).text
+    assert html.startswith('<table><colgroup><col style="width: 70%"><col style="width: 30%"></colgroup><thead>')
+    assert "<colgroup>" not in show.table([("甲",)], ("单位",)).text
+    assert '<col style="width: 24%"><col style="width: 76%">' in show.key_values([("a", "b")]).text
+
+
+def test_team_rows_do_not_repeat_inspectors_out_of_the_whole_draw():
+    """Inspectors barred from the whole draw are listed once (pool table), not in every team row;
+    a removal for this unit alone stays in its row."""
+    draw = {
+        "pool": [{"cert_no": "A", "name": "甲", "eligible": True, "reasons": []},
+                 {"cert_no": "B", "name": "乙", "eligible": False, "reasons": ["执法证已过期"]},
+                 {"cert_no": "C", "name": "丙", "eligible": True, "reasons": []}],
+        "teams": [{"batch": 1, "unit_name": "某商场", "members": ["A"], "leader": "A", "eligible_count": 2,
+                   "removed": [{"cert_no": "B", "name": "乙", "reasons": ["执法证已过期"]},
+                               {"cert_no": "C", "name": "丙", "reasons": ["利害关系回避（近亲属）"]}]}],
+    }
+    html = show.teams_table(draw).text
+    assert "<td>丙：利害关系回避（近亲属）</td>" in html and "执法证已过期" not in html
+    assert "甲（A）［组长］" in html and "不在上表中逐行重复" in html
+    assert "执法证已过期" in show.pool_table(draw).text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import sys
 
 import pytest
 
@@ -92,3 +93,24 @@ def test_demo_keys_are_created_once_and_marked_as_test(tmp_path):
     assert (first.created, second.created) == (True, False)
     assert "测试" in identity.subject and "测试" in identity.describe()["issuer"]
     assert oct(first.signer_p12.stat().st_mode & 0o777) == "0o600"
+
+
+def test_pyhanko_is_loaded_without_its_http_clients():
+    """Signing and verifying load pyHanko without aiohttp (dsr is offline); the real clients stay importable."""
+    code = (
+        "import sys\n"
+        "from dsr.record.offline import import_pyhanko\n"
+        "import_pyhanko('pyhanko.sign.signers')\n"
+        "from pyhanko.sign.validation import validate_pdf_signature\n"
+        "assert 'aiohttp' not in sys.modules, 'aiohttp loaded'\n"
+        "from pyhanko.sign.timestamps import HTTPTimeStamper\n"
+        "try:\n"
+        "    HTTPTimeStamper('http://tsa.invalid')\n"
+        "except RuntimeError as exc:\n"
+        "    print(exc)\n"
+        "from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper as Real\n"
+        "assert Real is not HTTPTimeStamper and 'aiohttp' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("dsr 离线签名与验证：pyHanko 的网络客户端")

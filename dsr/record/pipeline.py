@@ -167,8 +167,11 @@ def paths_of(folder: Path) -> RecordPaths:
 def _warm_up() -> None:
     """Import WeasyPrint and pyHanko and compile the HTML template (about 1.5 s of CPU), ignoring failures."""
     try:
-        import pyhanko.sign.signers  # noqa: F401
         import weasyprint  # noqa: F401
+
+        from dsr.record.offline import import_pyhanko
+
+        import_pyhanko("pyhanko.sign.signers")
 
         from dsr.record.render import _exporter
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 
 from dsr.core import commitment as cm
 from dsr.core import entropy, freeze
-from dsr.core.canonical import canonical_bytes, to_plain
+from dsr.core.canonical import canonical_bytes, from_plain, to_plain
+from dsr.core.model import HistoryEntry
 from dsr.record.verify import Check
 
 _SHOW = 3  # differences named per check
@@ -32,13 +34,15 @@ def _rebuild_inputs(record: Mapping, folder: Path, commitment: Mapping, committe
     from dsr.inputs.reader import read_inputs
     from dsr.rules import load_rules
 
-    committed_inputs = freeze.inputs_from_document(committed)
+    # Only the history and the inspection date come from the frozen document (as in the notebook): the
+    # attached workbooks and rules must reproduce everything else, and the commitment pins all of it.
+    history = from_plain(tuple[HistoryEntry, ...], committed["history"])
+    inspection_date = dt.date.fromisoformat(committed["scope"]["inspection_date"])
     detachment = load_detachment(folder / _one(record, "detachment"))
     rules = load_rules(folder / _one(record, "rules"))
-    checked = read_inputs([folder / n for n in _by_kind(record, "workbook")], detachment,
-                          committed_inputs.inspection_date)
+    checked = read_inputs([folder / n for n in _by_kind(record, "workbook")], detachment, inspection_date)
     inputs = freeze.build_draw_inputs(checked.directory, detachment.name, record["header"]["brigade"], rules,
-                                      committed_inputs.history, committed_inputs.inspection_date)
+                                      history, inspection_date)
     cm.check_against_commitment(commitment, record["header"]["brigade"], inputs, committed)
     return inputs
 

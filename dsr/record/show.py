@@ -53,9 +53,17 @@ def note(text: str, cls: str = "dsr-note") -> Html:
     return Html(f'<p class="{cls}">{esc(text)}</p>')
 
 
+def colgroup(widths: Sequence[int]) -> str:
+    """Column widths in percent. The record's tables use the fixed layout (no min-/max-content pass over
+    every cell, which is where most of the PDF time went); columns without a width share what is left."""
+    if not widths:
+        return ""
+    return "<colgroup>" + "".join(f'<col style="width: {int(w)}%">' for w in widths) + "</colgroup>"
+
+
 def table(rows: Iterable[Sequence[Any]], columns: Sequence[str], numeric: Sequence[str] = (),
-          cls: str = "") -> Html:
-    """An HTML table with every cell escaped; `numeric` columns are right-aligned."""
+          cls: str = "", widths: Sequence[int] = ()) -> Html:
+    """An HTML table with every cell escaped; `numeric` columns are right-aligned; `widths` in percent."""
     num = [c in numeric for c in columns]
     head = "".join(f'<th{" class=num" if n else ""}>{esc(c)}</th>' for c, n in zip(columns, num))
     body = []
@@ -65,13 +73,13 @@ def table(rows: Iterable[Sequence[Any]], columns: Sequence[str], numeric: Sequen
     if not body:
         body.append(f'<tr><td colspan="{len(columns)}">（无）</td></tr>')
     klass = f' class="{esc(cls)}"' if cls else ""
-    return Html(f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return Html(f"<table{klass}>{colgroup(widths)}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
-def key_values(pairs: Iterable[tuple[str, Any]]) -> Html:
+def key_values(pairs: Iterable[tuple[str, Any]], label_width: int = 24) -> Html:
     """A two-column table of labels and values."""
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs)
-    return Html(f'<table class="dsr-kv"><tbody>{rows}</tbody></table>')
+    return Html(f'<table class="dsr-kv">{colgroup((label_width, 100 - label_width))}<tbody>{rows}</tbody></table>')
 
 
 def load_json(path: str | Path) -> Any:
@@ -95,7 +103,7 @@ def people(witnesses: Sequence[Mapping[str, str]], operator: Mapping[str, str]) 
     """The witnesses with their roles, and the operator."""
     rows = [(i, w.get("role"), w.get("name"), w.get("org", "")) for i, w in enumerate(witnesses, 1)]
     rows.append(("操作", operator.get("role", "操作员"), operator.get("name"), operator.get("org", "")))
-    return table(rows, ("序号", "身份", "姓名", "单位"))
+    return table(rows, ("序号", "身份", "姓名", "单位"), widths=(8, 22, 22, 48))
 
 
 def commitment_summary(commitment: Mapping[str, Any], digest: str, brigade: str) -> Html:
@@ -106,7 +114,7 @@ def commitment_summary(commitment: Mapping[str, Any], digest: str, brigade: str)
              ("软件版本", f"dsr {commitment.get('software', {}).get('version', '')}"),
              ("承诺 SHA-256", digest), ("本大队输入 SHA-256", entry.get("inputs_sha256"))]
     strata = [(s.get("name"), s.get("N"), s.get("n")) for s in entry.get("strata", ())]
-    return join(key_values(pairs), heading("承诺的分层抽取数"), table(strata, ("分层", "总数 N", "抽取数 n"), ("总数 N", "抽取数 n")))
+    return join(key_values(pairs), heading("承诺的分层抽取数"), table(strata, ("分层", "总数 N", "抽取数 n"), ("总数 N", "抽取数 n"), widths=(60, 20, 20)))
 
 
 def voids_table(voids: Sequence[Mapping[str, str]]) -> Html:
@@ -115,19 +123,19 @@ def voids_table(voids: Sequence[Mapping[str, str]]) -> Html:
         return note("本承诺此前没有作废的抽取。")
     rows = [(v.get("draw_id"), v.get("at"), v.get("reason")) for v in voids]
     return join(Html('<p class="dsr-warn">本承诺此前的抽取已作废，本次为重新抽取：</p>'),
-                table(rows, ("作废的抽取", "作废时间", "理由")))
+                table(rows, ("作废的抽取", "作废时间", "理由"), widths=(30, 28, 42)))
 
 
 def sources_table(sources: Iterable[Any]) -> Html:
     """The entropy sources announced in the commitment."""
     rows = [(s.id, s.kind, s.description, s.when, s.fallback) for s in sources]
-    return table(rows, ("熵源", "类型", "说明", "取值时间与方式", "备用方案"))
+    return table(rows, ("熵源", "类型", "说明", "取值时间与方式", "备用方案"), widths=(12, 12, 28, 24, 24))
 
 
 def files_table(files: Iterable[Any]) -> Html:
     """Every input file with its SHA-256 and size."""
     rows = [(f.name, f.kind, f.entry()["sha256"], f.entry()["size"]) for f in files]
-    return table(rows, ("文件", "类别", "SHA-256", "字节数"), ("字节数",))
+    return table(rows, ("文件", "类别", "SHA-256", "字节数"), ("字节数",), widths=(27, 13, 48, 12))
 
 
 def counts_table(inputs: Any) -> Html:
@@ -135,7 +143,7 @@ def counts_table(inputs: Any) -> Html:
     rows = [("检查对象（本大队）", len(inputs.units)), ("执法检查人员（可选派范围）", len(inputs.inspectors)),
             ("抽查事项", len(inputs.items)), ("利害关系", len(inputs.conflicts)),
             ("不列入随机抽查", len(inputs.exclusions)), ("抽查历史", len(inputs.history))]
-    return table(rows, ("输入", "条数"), ("条数",))
+    return table(rows, ("输入", "条数"), ("条数",), widths=(70, 30))
 
 
 def seed_steps(values: Mapping[str, Sequence[Any]], fallbacks: Mapping[str, str], canonical: str,
@@ -149,7 +157,8 @@ def seed_steps(values: Mapping[str, Sequence[Any]], fallbacks: Mapping[str, str]
         ("④ 种子 = SHA-256(标签 ‖ 0x00 ‖ 承诺哈希字节 ‖ 规范熵串)", f"标签 {label}"),
         ("⑤ 种子（十六进制）", seed_hex),
     ]
-    return join(table(rows, ("熵源", "现场读出的值", "启用备用方案的原因")), key_values(steps))
+    return join(table(rows, ("熵源", "现场读出的值", "启用备用方案的原因"), widths=(20, 50, 30)),
+                key_values(steps, label_width=34))
 
 
 def rules_summary(rules: Any) -> Html:
@@ -163,7 +172,7 @@ def rules_summary(rules: Any) -> Html:
              ("人员范围", "、".join(team.pool)), ("轮换回避", "是" if team.rotation else "否"),
              ("批次数", rules.batches.count), ("见证人", f"至少 {rules.witnesses.minimum} 名；须有：{'、'.join(rules.witnesses.required_roles) or '无'}")]
     cols = ("分层", "方式", "比例", "数量", "最少", "最多")
-    return join(key_values(pairs), table(strata, cols, ("比例", "数量", "最少", "最多")))
+    return join(key_values(pairs), table(strata, cols, ("比例", "数量", "最少", "最多"), widths=(40, 12, 12, 12, 12, 12)))
 
 
 def strata_table(draw: Mapping[str, Any]) -> Html:
@@ -174,7 +183,8 @@ def strata_table(draw: Mapping[str, Any]) -> Html:
             rows.append((s.get("name"), c.get("cell"), c.get("ratio"), c.get("N"), c.get("n"), c.get("probability")))
         if not s.get("cells"):
             rows.append((s.get("name"), "", "", s.get("N"), s.get("n"), ""))
-    return table(rows, ("分层", "单元", "实际比例", "总数 N", "抽取数 n", "入选概率"), ("总数 N", "抽取数 n"))
+    return table(rows, ("分层", "单元", "实际比例", "总数 N", "抽取数 n", "入选概率"), ("总数 N", "抽取数 n"),
+                 widths=(24, 22, 13, 12, 12, 17))
 
 
 def batches_tables(draw: Mapping[str, Any]) -> Html:
@@ -185,7 +195,8 @@ def batches_tables(draw: Mapping[str, Any]) -> Html:
         rows = [(i, units[k].get("name"), k, units[k].get("stratum"), units[k].get("probability"),
                  units[k].get("ticket", "")[:16] + "…") for i, k in enumerate(batch.get("units", ()), 1)]
         parts += [heading(f"第 {batch.get('number')} 批（{len(rows)} 家）"),
-                  table(rows, ("序号", "单位名称", "统一社会信用代码/注册号", "分层", "入选概率", "签号（前 16 位）"))]
+                  table(rows, ("序号", "单位名称", "统一社会信用代码/注册号", "分层", "入选概率", "签号（前 16 位）"),
+                        widths=(5, 29, 21, 19, 8, 18))]
     return join(*parts) if parts else note("本次没有抽中单位。")
 
 
@@ -203,28 +214,36 @@ def excluded_table(draw: Mapping[str, Any]) -> Html:
 
 
 def teams_table(draw: Mapping[str, Any]) -> Html:
-    """Each drawn unit's team (leader first) and who was recused from it, with reasons."""
+    """Each drawn unit's team (leader first) and who was recused from it, with reasons.
+
+    Inspectors who could not serve in this draw at all are listed once in the pool table below; a row
+    repeats them only when its reasons differ (every removal, with reasons, is in record.json).
+    """
     names = {p["cert_no"]: p.get("name", "") for p in draw.get("pool", ())}
+    pool_wide = {p["cert_no"]: list(p.get("reasons", ())) for p in draw.get("pool", ()) if not p.get("eligible")}
     rows = []
     for t in draw.get("teams", ()):
         members = "、".join(f"{names.get(c, '')}（{c}）" + ("［组长］" if c == t.get("leader") else "") for c in t.get("members", ()))
-        removed = "；".join(f"{r.get('name', '')}：{'、'.join(r.get('reasons', ()))}" for r in t.get("removed", ()))
+        removed = "；".join(f"{r.get('name', '')}：{'、'.join(r.get('reasons', ()))}" for r in t.get("removed", ())
+                           if pool_wide.get(r.get("cert_no")) != list(r.get("reasons", ())))
         rows.append((t.get("batch"), t.get("unit_name"), members, t.get("eligible_count"), removed))
-    return table(rows, ("批次", "单位名称", "检查组", "可选人数", "回避人员及原因"), ("批次", "可选人数"))
+    cols = ("批次", "单位名称", "检查组", "可选人数", "本单位另行回避")
+    return join(table(rows, cols, ("批次", "可选人数"), widths=(5, 26, 51, 8, 10)),
+                note("下表所列不参加本次选派的人员不在上表中逐行重复；每个检查组的全部回避记录见 record.json（draw.teams）。"))
 
 
 def pool_table(draw: Mapping[str, Any]) -> Html:
     """Inspectors who could not serve in this draw at all, with reasons."""
     rows = [(p.get("name"), p.get("cert_no"), p.get("brigade"), "、".join(p.get("reasons", ())))
             for p in draw.get("pool", ()) if not p.get("eligible")]
-    return table(rows, ("姓名", "执法证号", "单位", "不参加选派的原因"))
+    return table(rows, ("姓名", "执法证号", "单位", "不参加选派的原因"), widths=(15, 20, 20, 45))
 
 
 def workload_table(draw: Mapping[str, Any]) -> Html:
     """Units given to each eligible inspector, in total and per batch."""
     rows = [(w.get("name"), w.get("cert_no"), w.get("total"), " / ".join(str(x) for x in w.get("per_batch", ())))
             for w in draw.get("workload", ())]
-    return table(rows, ("姓名", "执法证号", "合计", "各批次"), ("合计",))
+    return table(rows, ("姓名", "执法证号", "合计", "各批次"), ("合计",), widths=(20, 25, 12, 43))
 
 
 def warnings_list(draw: Mapping[str, Any]) -> Html:
@@ -293,7 +312,7 @@ def seal(record_id: str, digest: str, qr_svg: str) -> Html:
 
 def software_table(software: Mapping[str, str], algorithm: str) -> Html:
     """Software and algorithm versions that made the record."""
-    return table([("抽取算法", algorithm), *software.items()], ("组件", "版本"))
+    return table([("抽取算法", algorithm), *software.items()], ("组件", "版本"), widths=(40, 60))
 
 
 def signature_block(witnesses: Sequence[Mapping[str, str]], operator: Mapping[str, str],
@@ -301,7 +320,7 @@ def signature_block(witnesses: Sequence[Mapping[str, str]], operator: Mapping[st
     """Lines for handwritten signatures on the printed copy, and the electronic signer."""
     rows = [(w.get("role"), w.get("name"), "", "") for w in witnesses]
     rows.append((operator.get("role", "操作员"), operator.get("name"), "", ""))
-    sign = table(rows, ("身份", "姓名", "签字", "日期"), cls="dsr-sign")
+    sign = table(rows, ("身份", "姓名", "签字", "日期"), cls="dsr-sign", widths=(20, 20, 40, 20))
     signer_pairs = [("电子签章证书", signer.get("subject")), ("颁发者", signer.get("issuer")),
                     ("证书 SHA-256", signer.get("sha256"))]
     return join(Html('<div class="dsr-sign">'), sign, key_values(signer_pairs), Html("</div>"))

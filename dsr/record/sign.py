@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
 from dsr.errors import SigningKeyError
+from dsr.record.offline import import_pyhanko
 
 # Demo identities only: the passphrase is public on purpose, the names say 测试 (test).
 TEST_PASSPHRASE = "dsr-test-only"
@@ -109,6 +110,7 @@ def sign_detached(data: bytes, identity: Identity) -> bytes:
 def _pyhanko_signer(identity: Identity):
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
+    import_pyhanko("pyhanko.sign")
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -132,6 +134,7 @@ def sign_pdf(pdf: bytes, identity: Identity, field_name: str = PDF_FIELD, *, cer
     A certifying signature allows only further signatures afterwards, so an attachment or page
     added later breaks it.
     """
+    import_pyhanko("pyhanko.sign")
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import MDPPerm

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from dsr.errors import RecordError
 from dsr.record.build import RECORD_FILE
+from dsr.record.offline import import_pyhanko
 
 PDF_FILE = "record.pdf"
 HTML_FILE = "record.html"
@@ -54,6 +55,7 @@ Replay = Callable[[Mapping, Mapping[str, bytes]], list[Check]]
 
 
 def _validation_context(roots: tuple[x509.Certificate, ...]):
+    import_pyhanko("pyhanko_certvalidator")
     from asn1crypto import x509 as asn1_x509
     from pyhanko_certvalidator import ValidationContext
 
@@ -70,6 +72,7 @@ def _signer_name(status) -> str:
 
 def pdf_signature_checks(pdf: bytes, roots: tuple[x509.Certificate, ...]) -> list[Check]:
     """One check per PDF signature (integrity, chain to a trust root, permitted later changes) and one for coverage."""
+    import_pyhanko("pyhanko.sign")
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -120,6 +123,7 @@ def detached_checks(label: str, content: bytes, signature: bytes | None,
     """Validate a detached CMS signature (.p7s) over exact bytes against the trust roots."""
     if signature is None:
         return Check(label, False, "缺少签名文件 .p7s")
+    import_pyhanko("pyhanko.sign")
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
@@ -151,11 +155,12 @@ def _spec_name(key, spec) -> str:
 
 def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
     """The files embedded in the PDF (latest revision), by their Unicode names; duplicates never collapse."""
-    from pypdf import PdfReader
+    import_pyhanko("pyhanko.sign")  # the signatures are checked with pyHanko anyway: one PDF library loaded
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
-    reader = PdfReader(io.BytesIO(pdf))
-    root = reader.trailer["/Root"].get_object()
-    tree = root.get("/Names", {}).get("/EmbeddedFiles") if "/Names" in root else None
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    root = reader.root
+    tree = root["/Names"].get("/EmbeddedFiles") if "/Names" in root else None
     pairs: list = []
     if tree is not None:
         _name_tree(tree, pairs)
@@ -164,7 +169,7 @@ def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
         name = _spec_name(key, spec)
         if name in out:
             name = f"{name}（重复）"
-        out[name] = spec["/EF"]["/F"].get_object().get_data()
+        out[name] = spec["/EF"]["/F"].get_object().data
     return out
 
 

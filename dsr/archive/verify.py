@@ -158,7 +158,7 @@ def verify_ledger(ledger: Ledger, archive: Archive, expect_head: tuple[int, str]
             rules.fail(position, f"{where}违反规则：{problem}")
         _check_row_files(archive, row, position, where, files, folders)
     checks = [f.result() for f in (seq, hashes, chain, form, rules, files, folders)]
-    checks.append(_unregistered(ledger, archive))
+    checks.append(_unregistered(_registered(rows), archive))
     if expect_head is not None:
         checks.append(_head_check(rows, expect_head))
     head = (rows[-1]["seq"], rows[-1]["row_hash"]) if rows else None
@@ -177,8 +177,23 @@ def _check_row_files(archive: Archive, row, position: int, where: str, files: _F
                 folders.fail(position, f"{where}：{check.problems()[0]}")
 
 
-def _unregistered(ledger: Ledger, archive: Archive) -> Check:
-    registered = ledger.registered_folders()
+def _registered(rows: list[dict[str, Any]]) -> frozenset[str]:
+    """Folders whose manifest some row names, read from the raw rows: a row broken by hand is skipped,
+    not raised (the format check has already named it)."""
+    found = set()
+    for row in rows:
+        try:
+            refs = json.loads(row["files"])
+        except (TypeError, ValueError):
+            continue
+        for ref in refs if isinstance(refs, list) else ():
+            path = ref.get("path") if isinstance(ref, dict) else None
+            if isinstance(path, str) and Path(path).name == MANIFEST:
+                found.add(Path(path).parent.as_posix())
+    return frozenset(found)
+
+
+def _unregistered(registered: frozenset[str], archive: Archive) -> Check:
     # relative_to, not resolve: a planted symlink is reported as a stray, not followed
     names = [f.relative_to(archive.root).as_posix() for f in archive.record_folders()]
     strays = [name for name in names if name not in registered]

@@ -120,8 +120,6 @@ def test_unedited_copy_verifies(pristine, tmp_path: Path):
         assert ledger.verify(expect_head=head).ok
 
 
-@pytest.mark.xfail(strict=True, reason="Ledger.verify parses payload/files JSON without a guard: a hand edit that "
-                                       "breaks the JSON crashes with JSONDecodeError instead of naming the row")
 def test_payload_edited_into_invalid_json_is_reported(pristine, tmp_path: Path):
     """A payload cell edited into invalid JSON is reported as that row's failure, not raised."""
     root, head = pristine

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from dsr.core.entropy import Source, sources_from_plain, split_values
+from dsr.core.entropy import Source, canonical_entropy, sources_from_plain, split_values
 from dsr.errors import DrawError
 
 _SOURCES_KEYS = ("sources",)
@@ -79,4 +79,9 @@ def load_entropy(path: Path | str, sources: Sequence[Source]) -> Readings:
     """Read an entropy file (params/demo/entropy.yaml is the model); values are checked by the draw."""
     path = Path(path)
     data = _mapping(path, "熵值文件", _load(path, "熵值文件"), _ENTROPY_KEYS, ("values",))
-    return readings_from_plain(data, sources, f"熵值文件 {path.name}")
+    readings = readings_from_plain(data, sources, f"熵值文件 {path.name}")
+    try:  # check the values now, so the message names the file they were read from
+        canonical_entropy(sources, readings.values, readings.fallbacks)
+    except DrawError as exc:
+        raise DrawError(f"熵值文件 {path.name}：{exc}") from None
+    return readings

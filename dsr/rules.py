@@ -355,7 +355,8 @@ def _merge_include(d: dict, name: str, base: Path | None) -> dict:
     target = d.get("include")
     if target is None:
         return d
-    if not isinstance(target, str) or base is None:
+    if not isinstance(target, str) or base is None or Path(target).name != target or target in ("", ".", ".."):
+        # a bare file name only: an include must never reach outside the rules folder
         raise RulesError(f"细则文件 {name}：「include」应为同一目录下的文件名，实际为「{target}」")
     path = base / target
     if not path.is_file():

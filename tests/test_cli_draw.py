@@ -185,7 +185,7 @@ def test_draw_refuses_dice_value_11(case, capsys):
     (case / "bad.yaml").write_text(ENTROPY.format(dice="3 8 0 9 5 1 2 11 4 6 0 9 1 8 2 7 3 6 4 5"), encoding="utf-8")
     capsys.readouterr()
     assert draw(case, entropy="bad.yaml") == 1
-    assert capsys.readouterr().err == "dsr draw: 来源「dice」的第 8 个值「11」超出范围 0–9\n"
+    assert capsys.readouterr().err == "dsr draw: 熵值文件 bad.yaml：来源「dice」的第 8 个值「11」超出范围 0–9\n"
 
 
 def test_draw_refuses_unannounced_source(case, capsys):
@@ -195,7 +195,7 @@ def test_draw_refuses_unannounced_source(case, capsys):
     (case / "extra.yaml").write_text(text, encoding="utf-8")
     capsys.readouterr()
     assert draw(case, entropy="extra.yaml") == 1
-    assert capsys.readouterr().err == "dsr draw: 熵值中有未声明的来源「fc3d」\n"
+    assert capsys.readouterr().err == "dsr draw: 熵值文件 extra.yaml：熵值中有未声明的来源「fc3d」\n"
 
 
 def test_draw_refuses_tampered_commitment(case, capsys):

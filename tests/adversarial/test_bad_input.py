@@ -11,7 +11,6 @@ from .bad_expected import EXPECTED, PREFIX_ONLY
 from .builders import copy_base, run_cli, snapshot
 
 BUGS = {
-    "rules-include-escape": "rules include accepts ../ paths although its own message says same-folder file names only",
 }
 
 
@@ -55,7 +54,6 @@ def test_control_a_good_ceremony_does_write(base_ceremony: Path, tmp_path: Path)
     assert "2026/承诺公告/TEST-2026-12B/commitment.json" in after
 
 
-@pytest.mark.xfail(strict=True, reason="entropy value errors do not name the entropy file, unlike every other input")
 def test_entropy_value_error_names_its_file(base_ceremony: Path, tmp_path: Path):
     """A bad dice reading names the file it came from (entropy.yaml), as input errors name theirs."""
     case = next(c for c in CASES if c.id == "entropy-dice-11")

@@ -10,6 +10,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -223,9 +224,33 @@ def _members(path: Path, scan: SheetScan) -> tuple[dict[str, bytes], str]:
 
 
 def _windowed_rows(path: Path, scan: SheetScan, sheet: str) -> Iterator[list]:
-    """The sheet's rows from Excel row 1, read window by window; blank rows fill the gaps."""
-    members, part = _members(path, scan)
+    """The sheet's rows from Excel row 1, read window by window; blank rows fill the gaps.
+
+    calamine parses the next window in a thread (it releases the GIL) while this one's rows are checked.
+    """
+    windows = _windows(path, scan, sheet)
     following = 0  # 0-based number of the next row to yield
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(next, windows, None)
+            while (data := ahead.result()) is not None:
+                ahead = pool.submit(next, windows, None)
+                first, offset = data.start
+                if first < following:
+                    raise Unordered(sheet)
+                for _ in range(first - following):
+                    yield []
+                block = data.to_python(skip_empty_area=True)
+                following = first + len(block)
+                del data
+                yield from _pad(block, offset)
+    finally:
+        windows.close()
+
+
+def _windows(path: Path, scan: SheetScan, sheet: str) -> Iterator[python_calamine.CalamineSheet]:
+    """Each window of the sheet (about WINDOW bytes of complete <row> elements) parsed by calamine."""
+    members, part = _members(path, scan)
     with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
         fh.read(len(scan.head))
         pieces, size = [], 0
@@ -241,22 +266,15 @@ def _windowed_rows(path: Path, scan: SheetScan, sheet: str) -> Iterator[list]:
             if end < 0:
                 if chunk:
                     continue
-                break
+                return
             rows, buf = buf[:end + len(_ROW_END)], buf[end + len(_ROW_END):]
             pieces, size = [buf], len(buf)
             data = _window_book(path, scan, rows, members, part).get_sheet_by_name(sheet)
+            del rows
             if data.height and data.width:
-                first, offset = data.start
-                if first < following:
-                    raise Unordered(sheet)
-                for _ in range(first - following):
-                    yield []
-                block = data.to_python(skip_empty_area=True)
-                following = first + len(block)
-                del data
-                yield from _pad(block, offset)
+                yield data
             if not chunk:
-                break
+                return
 
 
 def _pad(rows: Iterator[list], offset: int) -> Iterator[list]:

@@ -67,6 +67,17 @@ def _sorted_keys(keys: Any) -> list[str]:
     return sorted(keys, key=_sort_key)
 
 
+def decimal_from_text(text: str) -> Decimal:
+    """A finite Decimal from its canonical text; anything else is a ValueError like every other bad value."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation is not a ValueError
+        raise ValueError(f"expected a decimal number, got {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"expected a finite decimal number, got {text!r}")
+    return value
+
+
 def _decimal_text(value: Decimal) -> str:
     """Plain notation without trailing zeros, so 1.50, 1.5 and 15E-1 encode alike ("1.5")."""
     if not value.is_finite():
@@ -144,7 +155,7 @@ def _from_scalar(tp: Any, value: Any) -> Any:
         return tp(value)
     if tp is Decimal:
         _expect(value, str, tp)
-        return Decimal(value)
+        return decimal_from_text(value)
     if tp is _dt.date:
         _expect(value, str, tp)
         return _dt.date.fromisoformat(value)

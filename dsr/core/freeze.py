@@ -146,6 +146,9 @@ def inputs_from_document(doc: Mapping[str, Any], rules_type: Any = None) -> mode
         from dsr.core.rules import Rules as rules_type  # imported late: rules is written alongside this module
     try:
         scope = doc["scope"]
+        for field in ("detachment", "brigade", "inspection_date"):
+            if not isinstance(scope[field], str):
+                raise TypeError(f"scope.{field} 应为文字")
         rows = {name: from_plain(tuple[cls, ...], doc[name]) for name, _, cls, _ in KEYED}
         rows |= {name: from_plain(tuple[cls, ...], doc[name]) for name, cls, _ in UNKEYED}
         inputs = model.DrawInputs(

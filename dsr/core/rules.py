@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from dsr.core.canonical import decimal_from_text
+
 MODES = ("ALL", "RATIO", "COUNT")
 ROUNDINGS = ("ceil", "floor", "half_up")
 BATCH_ORDERS = ("random", "stratum")
@@ -113,11 +115,11 @@ class Rules:
 
 
 def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    return None if value is None else decimal_from_text(str(value))
 
 
 def _factors(items: list[dict[str, Any]]) -> tuple[Factor, ...]:
-    return tuple(Factor(f["level"], Decimal(f["value"])) for f in items)
+    return tuple(Factor(f["level"], decimal_from_text(f["value"])) for f in items)
 
 
 def _filter_from_plain(d: dict[str, Any]) -> UnitFilter:

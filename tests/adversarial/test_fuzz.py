@@ -260,9 +260,7 @@ def _run(name: str, examples: int) -> None:
     given(strategy)(settings(settings.get_profile("adversarial"), max_examples=examples)(prop))()
 
 
-BUGS = {
-    "frozen": "inputs_from_document lets a non-text scope.brigade through; to_plain then raises TypeError, not RecordError",
-}
+BUGS: dict[str, str] = {}  # target ▶ why it may still fail (strict xfail); empty: none known
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BUGS[n])) if n in BUGS
@@ -291,7 +289,6 @@ def test_fuzz_ten_thousand_each():
     assert all(COUNTS[name] >= n for name in TARGETS if name not in failed), COUNTS
 
 
-@pytest.mark.xfail(strict=True, reason=BUGS["frozen"])
 def test_frozen_document_with_non_text_brigade_is_a_record_error():
     """A frozen inputs file whose scope.brigade is not text is refused as RecordError, not a TypeError crash."""
     from dsr.errors import RecordError

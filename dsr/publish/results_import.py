@@ -10,6 +10,7 @@ from dsr.errors import InputError, Problem
 from dsr.inputs import normalize
 from dsr.inputs.sources import column_letter, formula_cells, open_workbook, read_sheet, sha256_file, sheet_part
 from dsr.publish import results as r
+from dsr.publish.cells import same_text
 from dsr.publish.draws import DrawView
 
 _ENTRY = (r.H_DATE, r.H_OUTCOME, r.H_DOC, r.H_REDATE, r.H_REOUTCOME)
@@ -120,7 +121,7 @@ def _unit(row: _Row, seen: dict[str, int], checker: _Checker):
         checker.add(row, r.H_CODE, f"同一单位重复填写（另见第 {seen[key]} 行）", key)
         return None
     seen[key] = row.number
-    if row.text(r.H_NAME) != unit.name:
+    if not same_text(row.text(r.H_NAME), unit.name):
         checker.add(row, r.H_NAME, "单位名称与抽中名单不一致", row.cells.get(r.H_NAME), unit.name)
     return unit
 

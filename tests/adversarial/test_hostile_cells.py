@@ -47,8 +47,6 @@ def test_template_round_trips_hostile_names(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", ["+1 商贸", "-1 商贸", "@SUM(1) 商贸"])
-@pytest.mark.xfail(strict=True, reason="the template prefixes ' to neutralise + - @ names, and import then refuses "
-                                       "the name as 单位名称与抽中名单不一致")
 def test_template_round_trips_formula_like_names(tmp_path, name):
     """A unit named like a formula is neutralised in the template and still accepted when the filled template returns."""
     draw = _renamed(name)
@@ -65,8 +63,6 @@ def test_template_neutralises_formula_like_names(tmp_path):
 
 
 @pytest.mark.parametrize("name", [CONTROL, NUL])
-@pytest.mark.xfail(strict=True, reason="the reader accepts C0 control characters in names, and the results template "
-                                       "then crashes with openpyxl IllegalCharacterError (no DsrError, no message)")
 def test_template_survives_control_characters(tmp_path, name):
     """A name with NUL or ESC (accepted by the reader) gives a template or a DsrError, never a crash."""
     try:
@@ -107,8 +103,6 @@ def test_credit_xlsx_has_no_formula_cell(tmp_path):
     assert [c.value for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the credit workbook crashes with openpyxl IllegalCharacterError on a name "
-                                       "holding a C0 control character (accepted by the reader)")
 def test_credit_export_survives_control_characters(tmp_path):
     """A published name with NUL or ESC gives a credit export or a DsrError, never a crash."""
     from dsr.publish.credit import write_credit

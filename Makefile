@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.dsr-installed
 SYSSTAMP := $(VENV)/.dsr-sysdeps
 
-.PHONY: demo test test-fast lab bench sysdeps venv
+.PHONY: demo test test-fast soak lab bench sysdeps venv
 
 demo: $(STAMP) $(SYSSTAMP)
 	$(BIN)/dsr batch --demo
@@ -14,7 +14,10 @@ demo: $(STAMP) $(SYSSTAMP)
 	$(BIN)/dsr ledger verify
 
 test: $(STAMP) $(SYSSTAMP)
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 -m "not soak"
+
+soak: $(STAMP) $(SYSSTAMP)
+	DSR_KILLS=50 DSR_FLIPS=1000 $(BIN)/python -m pytest -q -s -m "soak or slow" tests/adversarial tests/test_archive_crash.py
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"

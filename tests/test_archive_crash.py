@@ -82,6 +82,7 @@ def test_kill_9_during_batch_then_rerun(tmp_path: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_kill_9_fifty_times(tmp_path: Path):
     """Fifty kills at random moments on one archive, each followed by a clean rerun."""
     _kill_and_rerun(tmp_path, kills=50, seed=3797)

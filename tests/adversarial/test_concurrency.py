@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 
 from batch_helpers import dsr_command, dsr_env, write_ceremony

@@ -16,7 +16,7 @@ from batch_helpers import dsr_command, dsr_env, write_ceremony
 from dsr.archive import LEDGER_NAME, Archive, Ledger, verify_folder
 
 pytestmark = pytest.mark.slow
-KILLS = int(os.environ.get("DSR_KILLS", "50"))
+KILLS = int(os.environ.get("DSR_KILLS", "6"))  # `make soak` runs the 50
 COMPLETE_EVERY = 10  # after every 10th kill the rerun is left to finish, then a new ceremony starts
 
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import io
 import json
 import os
 import tempfile
 import time
-import zipfile
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,7 +20,7 @@ from hypothesis import strategies as st
 from dsr.announce import load_entropy, load_sources
 from dsr.ceremony.config import load_ceremony
 from dsr.core import entropy, freeze
-from dsr.core.canonical import from_plain, to_plain
+from dsr.core.canonical import from_plain
 from dsr.core.rules import Rules
 from dsr.errors import DsrError
 from dsr.inputs import load_detachment, schema
@@ -271,6 +268,7 @@ def test_fuzz_quick(name: str):
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_fuzz_ten_thousand_each():
     """10,000 cases for every reader and parser; prints the count and time of each."""
     n = int(os.environ.get("DSR_FUZZ_FULL", "10000"))

@@ -26,6 +26,7 @@ def test_small_province_end_to_end():
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_province_of_a_million_units():
     """1,000,000 units and 150 brigades: every phase completes, the redraw matches; figures are printed."""
     out = _run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -17,7 +18,7 @@ from dsr.record.verify import verify_path
 from record_data import fixed_keys, made_record
 
 pytestmark = pytest.mark.slow
-FLIPS = 1000
+FLIPS = int(os.environ.get("DSR_FLIPS", "200"))  # `make soak` runs the 1,000
 SEED = 20261126
 
 

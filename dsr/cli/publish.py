@@ -8,11 +8,17 @@ from pathlib import Path
 
 from dsr.errors import UsageError
 from dsr.inputs import load_detachment
-from dsr.publish import service
 from dsr.publish.workdays import DEFAULT_DUE_WORKDAYS, DEFAULT_SOON_WORKDAYS
 
 DEFAULT_ROOT = Path("outputs")
 DEFAULT_PARAMS = Path("params/detachment.yaml")
+
+
+def _service():
+    """dsr.publish.service, loaded only by the command that needs it (openpyxl and friends are slow to import)."""
+    from dsr.publish import service
+
+    return service
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,6 +86,7 @@ def run_template(args: argparse.Namespace) -> int:
     out = args.out or Path(f"{args.draw}-检查结果.xlsx")
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件应为 .xlsx：{out}")
+    service = _service()
     path = service.results_template(args.root, args.draw, out)
     print(f"已生成检查结果表：{path}")
     return 0
@@ -89,6 +96,7 @@ def run_import(args: argparse.Namespace) -> int:
     """Check and store a filled workbook."""
     if not args.file.is_file():
         raise UsageError(f"找不到文件：{args.file}")
+    service = _service()
     changed, same = service.results_import(args.root, args.draw, args.file, args.by, _now())
     print(f"已导入抽查 {args.draw} 的检查结果：新增或修改 {changed} 条（状态：已录入），未变 {same} 条")
     return 0
@@ -97,6 +105,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_review(args: argparse.Namespace) -> int:
     """Mark entered results reviewed."""
     keys = tuple(args.unit) if args.unit else None
+    service = _service()
     count = service.results_review(args.root, args.draw, args.reviewer, _now(), keys)
     print(f"已审核抽查 {args.draw} 的检查结果 {count} 条（状态：已审核）")
     return 0
@@ -107,6 +116,7 @@ def run_publish(args: argparse.Namespace) -> int:
     detachment = load_detachment(args.params)
     agencies = {b.name: b.full_name for b in detachment.brigades}
     out = args.out or args.root / "public"
+    service = _service()
     done = service.publish(args.root, out, args.by, _now(), agencies, detachment.name,
                            tuple(args.draw) if args.draw else None, args.skip_unreviewed)
     print(f"本次公开检查结果 {done.marked} 条；公示网站：{done.index}；信用公示导出：{done.credit_csv}、{done.credit_xlsx}")
@@ -117,13 +127,14 @@ def run_status(args: argparse.Namespace) -> int:
     """Print overdue and soon-due results."""
     if args.days < 1 or args.soon < 0:
         raise UsageError(f"--days 应为正整数、--soon 应为非负整数：--days {args.days} --soon {args.soon}")
-    print(service.status_report(args.root, args.today or dt.date.today(), args.days, args.soon))
+    print(_service().status_report(args.root, args.today or dt.date.today(), args.days, args.soon))
     return 0
 
 
 def run_stats(args: argparse.Namespace) -> int:
     """Write the yearly statistics report."""
     detachment = load_detachment(args.params)
+    service = _service()
     path = service.stats_report(args.root, args.year, args.out or args.root / "statistics", detachment.name)
     print(f"已生成 {args.year} 年统计报告：{path}")
     return 0

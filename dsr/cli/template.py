@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dsr.inputs.template import write_templates
-
 
 def register(subparsers) -> None:
     """Add the `template` subcommand."""
@@ -17,6 +15,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the templates and list them."""
+    from dsr.inputs.template import write_templates  # openpyxl is heavy: load it only for this command
+
     for path in write_templates(args.directory):
         print(path)
     return 0

@@ -82,7 +82,7 @@ def test_kill_9_at_fifty_moments(tmp_path: Path):
     root = tmp_path / "root"
     ceremony = 1
     write_ceremony(tmp_path, ceremony_id=f"CRASH-{ceremony}")
-    phases, finished_first, window, retries = Counter(), 0, 40.0, []
+    phases, finished_first, window, retries = Counter(), 0, 15.0, []
     start = time.perf_counter()
     for k in range(1, KILLS + 1):
         before = _kinds(root)
@@ -99,7 +99,9 @@ def test_kill_9_at_fifty_moments(tmp_path: Path):
         else:
             proc.communicate(timeout=60)
             finished_first += 1
-            window = max(5.0, window * 0.8)  # the batch is faster than the window: aim earlier
+            window = max(2.0, window * 0.5)  # the batch is faster than the window: aim earlier
+            ceremony += 1  # the finished ceremony has nothing left to kill: the next run starts a new one
+            write_ceremony(tmp_path, ceremony_id=f"CRASH-{ceremony}")
         _assert_consistent(root)
         if k % COMPLETE_EVERY == 0:
             _complete(tmp_path, root, retries)

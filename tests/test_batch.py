@@ -307,3 +307,15 @@ def test_void_then_rerun_draws_r2_and_the_new_record_shows_the_reason(tmp_path: 
     assert record["voids"] == [{"draw_id": CEREMONY_ID, "at": void.at, "reason": reason}]
     assert reason in (folder / "record.html").read_text(encoding="utf-8")
     assert (tmp_path / "out" / f"2026/文峰区/{CEREMONY_ID}/record.pdf").is_file()  # the voided record stays
+
+
+def test_ceremony_path_with_nul_is_a_ceremony_error(tmp_path):
+    """A path holding a NUL byte in the ceremony file is refused as the operator's error, not a crash."""
+    from dsr.ceremony.config import CeremonyError, load_ceremony
+
+    text = (Path(__file__).parent.parent / "params/demo/ceremony.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "ceremony.yaml"
+    bad.write_text(text.replace("sources: params/demo/sources.yaml", 'sources: "a\\0b.yaml"'), encoding="utf-8")
+    with pytest.raises(CeremonyError) as err:
+        load_ceremony(bad, root=tmp_path)
+    assert str(err.value) == "仪式参数文件 ceremony.yaml：「sources」应为文件路径，实为「'a\\x00b.yaml'」"

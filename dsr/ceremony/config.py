@@ -108,8 +108,8 @@ def _witness(path: Path, raw: object, i: int) -> Person:
 
 
 def _path(base: Path, path: Path, raw: object, key: str) -> Path:
-    if not isinstance(raw, str) or not raw.strip():
-        raise _fail(path, f"「{key}」应为文件路径，实为「{raw}」")
+    if not isinstance(raw, str) or not raw.strip() or "\x00" in raw:
+        raise _fail(path, f"「{key}」应为文件路径，实为「{raw!r}」" if "\x00" in str(raw) else f"「{key}」应为文件路径，实为「{raw}」")
     return (base / raw).resolve()
 
 

@@ -83,6 +83,8 @@ def parse_date(value: object) -> dt.date | str:
 
 
 def _from_number(value: float) -> dt.date | str:
+    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite: int() would raise
+        return "数字超出日期范围"
     if value != int(value):
         return "是带小数的数字，不是日期"
     n = int(value)

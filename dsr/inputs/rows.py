@@ -94,7 +94,7 @@ def _decimal(raw: object) -> tuple[object, str | None, str | None]:
 
 
 def _code(raw: object, drop_hyphens: bool) -> tuple[object, str | None, str | None]:
-    if isinstance(raw, float) and len(str(int(abs(raw)))) > _EXACT_DIGITS:
+    if isinstance(raw, float) and raw == raw and abs(raw) != float("inf") and len(str(int(abs(raw)))) > _EXACT_DIGITS:
         return None, "代码被存成了数字，超过 15 位的部分已丢失", "将该列设为“文本”格式后重新输入代码"
     return nz.code(nz.cell_text(raw), drop_hyphens), None, None
 

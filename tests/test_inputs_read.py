@@ -464,3 +464,16 @@ def test_a_large_sheet_read_in_windows_gives_exactly_what_a_whole_read_gives(tmp
     checked = check_inputs([path], DETACHMENT, ON)
     assert checked.summary() == expected.summary() and checked.warnings == expected.warnings
     assert checked.directory.units == () and checked.tally.count == len(expected.directory.units) == 297
+
+
+def test_workbook_damaged_inside_its_zip_is_a_problem_not_a_crash(tmp_path):
+    """A byte broken inside a sheet's compressed data is reported as a damaged workbook (found by fuzzing)."""
+    path = units_file(tmp_path, unit_row())
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF  # middle of the deflate stream: CRC or deflate error on reading
+    path.write_bytes(bytes(data))
+    found = problems([path])
+    assert len(found) == 1 and found[0].startswith(f"文件 {path.name}：工作簿已损坏，无法读取（"), found

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import python_calamine
 
 from dsr.core import model
 from dsr.errors import InputError, Problem
@@ -18,8 +22,16 @@ from dsr.inputs.detachment import Detachment
 from dsr.inputs.headers import Layout, fold, guess_kind, match, misplaced_header, score
 from dsr.inputs.normalize import cell_text
 from dsr.inputs.rows import Context, Located
-from dsr.inputs.sources import (RawTable, Unordered, open_workbook, read_csv, read_sheet, scan_sheet,
-                                sha256_file, sheet_part)
+from dsr.inputs.sources import (
+    RawTable,
+    Unordered,
+    open_workbook,
+    read_csv,
+    read_sheet,
+    scan_sheet,
+    sha256_file,
+    sheet_part,
+)
 
 _TITLES = {fold(s.title): s for s in schema.SHEETS.values()}
 _MAY_BE_EMPTY = (schema.CONFLICTS.kind, schema.EXCLUSIONS.kind)
@@ -110,9 +122,29 @@ def read_one(path: Path | str, detachment: Detachment, on: dt.date, tally: UnitT
         table = read_csv(path)
         sheet = _csv_kind(path, table)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        table, sheet = _open_xlsx(path)
+        try:
+            return _read_xlsx(path, detachment, on, tally)
+        except _DAMAGED as exc:  # a zip or deflate stream broken past the first look: the file is damaged
+            problem = Problem(path.name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")
+            return OneInput(None, (), None, (problem,))
     else:
         return OneInput(None, (), None, (Problem(path.name, f"不支持的文件类型「{path.suffix}」", expected=".xlsx 或 .csv"),))
+    if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
+        return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
+    try:
+        return _read_table(path, table, sheet, detachment, on, tally)
+    except Unordered:  # a large sheet whose rows are out of order: read it whole after all
+        table, sheet = _open_xlsx(path, windowed=False)
+        return _read_table(path, table, sheet, detachment, on, tally)
+
+
+# What a damaged .xlsx raises while it is read: zipfile, zlib and calamine have no common base class.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, python_calamine.CalamineError)
+
+
+def _read_xlsx(path: Path, detachment: Detachment, on: dt.date, tally: UnitTally | None) -> OneInput:
+    """read_one for a workbook (exceptions of a damaged file propagate to read_one)."""
+    table, sheet = _open_xlsx(path)
     if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
         return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
     try:

@@ -118,33 +118,26 @@ def read_one(path: Path | str, detachment: Detachment, on: dt.date, tally: UnitT
     if not path.is_file():
         return OneInput(None, (), None, (Problem(path.name, "文件不存在", expected="已有的 .xlsx 或 .csv 文件"),))
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        table = read_csv(path)
-        sheet = _csv_kind(path, table)
-    elif suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            return _read_xlsx(path, detachment, on, tally)
-        except _DAMAGED as exc:  # a zip or deflate stream broken past the first look: the file is damaged
-            problem = Problem(path.name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")
-            return OneInput(None, (), None, (problem,))
-    else:
+    if suffix not in (".csv", ".xlsx", ".xlsm", ".xls"):
         return OneInput(None, (), None, (Problem(path.name, f"不支持的文件类型「{path.suffix}」", expected=".xlsx 或 .csv"),))
-    if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
-        return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
     try:
-        return _read_table(path, table, sheet, detachment, on, tally)
-    except Unordered:  # a large sheet whose rows are out of order: read it whole after all
-        table, sheet = _open_xlsx(path, windowed=False)
-        return _read_table(path, table, sheet, detachment, on, tally)
+        return _read_file(path, suffix == ".csv", detachment, on, tally)
+    except _DAMAGED as exc:  # a zip or deflate stream broken past the first look: the workbook is damaged
+        problem = Problem(path.name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")
+        return OneInput(None, (), None, (problem,))
 
 
 # What a damaged .xlsx raises while it is read: zipfile, zlib and calamine have no common base class.
 _DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, python_calamine.CalamineError)
 
 
-def _read_xlsx(path: Path, detachment: Detachment, on: dt.date, tally: UnitTally | None) -> OneInput:
-    """read_one for a workbook (exceptions of a damaged file propagate to read_one)."""
-    table, sheet = _open_xlsx(path)
+def _read_file(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally: UnitTally | None) -> OneInput:
+    """read_one once the file type is known (exceptions of a damaged workbook propagate to read_one)."""
+    if csv:
+        table = read_csv(path)
+        sheet = _csv_kind(path, table)
+    else:
+        table, sheet = _open_xlsx(path)
     if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
         return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping
@@ -113,6 +114,45 @@ def _path(base: Path, path: Path, raw: object, key: str) -> Path:
     return (base / raw).resolve()
 
 
+def _text(path: Path, data: Mapping, key: str) -> str | None:
+    """A one-line value (text or number), or None when absent or empty; a list or mapping is refused."""
+    raw = data.get(key)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, (Mapping, list, bool)):
+        raise _fail(path, f"「{key}」应为一项文字，实为「{raw}」")
+    return str(raw).strip()
+
+
+def _date(path: Path, text: str, key: str) -> str:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise _fail(path, f"「{key}」应为日期（例如 2026-12-01），实为「{text}」") from exc
+    return text
+
+
+def _moment(path: Path, text: str | None, key: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _fail(path, f"「{key}」应为时间（例如 2026-11-27T09:00:00+08:00），实为「{text}」") from exc
+    if when.tzinfo is None:
+        raise _fail(path, f"「{key}」缺少时区（例如 +08:00），实为「{text}」")
+    return text
+
+
+def _list(path: Path, data: Mapping, key: str) -> list:
+    raw = data.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _fail(path, f"「{key}」应为列表（每行以 - 开头），实为「{raw}」")
+    return raw
+
+
 def load_ceremony(path: Path, root: Path | None = None) -> Ceremony:
     """Read a ceremony file strictly: unknown keys name the nearest valid key; paths are resolved
     against `root` (default: the current folder), the way a clerk writes them in the repository."""
@@ -138,22 +178,32 @@ def load_ceremony(path: Path, root: Path | None = None) -> Ceremony:
     rules = data["rules"]
     if not isinstance(rules, Mapping) or not rules:
         raise _fail(path, "「rules」应为 大队: 细则文件 的列表")
-    witnesses = data["witnesses"] or []
-    if not isinstance(witnesses, list):
-        raise _fail(path, "「witnesses」应为列表")
+    witnesses = _list(path, data, "witnesses")
+    inputs = _list(path, data, "inputs")
+    texts = {key: _text(path, data, key) for key in ("task_name", "item", "inspection_date", "commit_at", "draw_at")}
+    for key in ("task_name", "item", "inspection_date", "commit_at"):
+        if texts[key] is None:
+            raise _fail(path, f"「{key}」不能为空")
+    _date(path, texts["inspection_date"], "inspection_date")
+    _moment(path, texts["commit_at"], "commit_at")
+    _moment(path, texts["draw_at"], "draw_at")
     signing = data.get("signing") or {}
-    if not isinstance(signing, Mapping):
-        raise _fail(path, "「signing」应为 {pkcs12: 文件, passphrase_env: 环境变量名}")
+    if not isinstance(signing, Mapping) or not isinstance(signing.get("passphrase_env") or "", str) \
+            or set(signing) - {"pkcs12", "passphrase_env"}:
+        raise _fail(path, f"「signing」应为 {{pkcs12: 文件, passphrase_env: 环境变量名}}，实为「{signing}」")
+    notes = data.get("notes") or ""
+    if isinstance(notes, (Mapping, list)):
+        raise _fail(path, f"「notes」应为一段文字，实为「{notes}」")
     return Ceremony(
         path=path.resolve(),
         ceremony_id=cid,
         detachment=_path(base, path, data["detachment"], "detachment"),
-        task_name=str(data["task_name"]),
-        item=str(data["item"]),
-        inspection_date=str(data["inspection_date"]),
-        commit_at=str(data["commit_at"]),
-        draw_at=str(data["draw_at"]) if data.get("draw_at") else None,
-        inputs=tuple(_path(base, path, p, "inputs") for p in (data["inputs"] or [])),
+        task_name=texts["task_name"],
+        item=texts["item"],
+        inspection_date=texts["inspection_date"],
+        commit_at=texts["commit_at"],
+        draw_at=texts["draw_at"],
+        inputs=tuple(_path(base, path, p, "inputs") for p in inputs),
         rules=tuple((str(b), _path(base, path, p, f"rules.{b}")) for b, p in rules.items()),
         sources=_path(base, path, data["sources"], "sources"),
         entropy=_path(base, path, data["entropy"], "entropy") if data.get("entropy") else None,
@@ -163,6 +213,6 @@ def load_ceremony(path: Path, root: Path | None = None) -> Ceremony:
             pkcs12=_path(base, path, signing["pkcs12"], "signing.pkcs12") if signing.get("pkcs12") else None,
             passphrase_env=signing.get("passphrase_env"),
         ),
-        notes=str(data.get("notes") or ""),
+        notes=str(notes),
         base=base.resolve(),
     )

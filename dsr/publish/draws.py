@@ -68,6 +68,13 @@ class DrawView:
     items: tuple[tuple[str, str], ...] = ()  # (code, name) of the 抽查事项 of this draw
     commitment: Commitment | None = None
     folder: str = ""  # the record folder, relative to the archive root ("2026/文峰区/AY-2026-12")
+    inspection_date: dt.date | None = None  # the planned inspection date the draw was made for
+
+    @property
+    def plan_month(self) -> str:
+        """The month the inspections are planned for (the draw's month when the result names no date)."""
+        day = self.inspection_date or self.drawn_on
+        return f"{day.year}年{day.month}月"
 
     @property
     def year(self) -> int:
@@ -152,4 +159,13 @@ def from_result(
         for s in result.get("strata", ())
     )
     return DrawView(draw_id, detachment, result["brigade"], drawn_on, str(result.get("algorithm", "")),
-                    result["seed"], units, strata, items, commitment)
+                    result["seed"], units, strata, items, commitment,
+                    inspection_date=_date_or_none(result.get("inspection_date")))
+
+
+def _date_or_none(text: Any) -> dt.date | None:
+    """An ISO date from a record, or None when it is absent or not a date."""
+    try:
+        return dt.date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None

@@ -89,7 +89,7 @@ def _items(root: Path, views: tuple[DrawView, ...]) -> tuple[Item, ...]:
 
 def _plan(views: tuple[DrawView, ...]) -> tuple[PlanRow, ...]:
     """The plan as committed: per draw and stratum, the population and the number to draw."""
-    return tuple(PlanRow(d.brigade, f"{d.drawn_on.year}年{d.drawn_on.month}月", "、".join(n for _, n in d.items),
+    return tuple(PlanRow(d.brigade, d.plan_month, "、".join(n for _, n in d.items),
                          s.name, f"对象 {s.population} 家，抽取 {s.drawn} 家") for d in views for s in d.strata)
 
 

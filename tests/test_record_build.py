@@ -102,18 +102,40 @@ def test_tables_have_fixed_column_widths():
     assert '<col style="width: 24%"><col style="width: 76%">' in show.key_values([("a", "b")]).text
 
 
-def test_team_rows_do_not_repeat_inspectors_out_of_the_whole_draw():
-    """Inspectors barred from the whole draw are listed once (pool table), not in every team row;
-    a removal for this unit alone stays in its row."""
+def test_drawn_units_show_ticket_and_team_but_not_inspectors_out_of_the_whole_draw():
+    """Each drawn unit is one escaped line with its code, stratum, probability, ticket prefix and team
+    (leader first); inspectors barred from the whole draw are listed once (pool table), not in every line,
+    while a removal for this unit alone stays in its line."""
     draw = {
+        "units": [{"key": "K1", "name": "<b>某商场</b>", "status": "drawn", "stratum": "重点单位",
+                   "probability": "1/2", "ticket": "ab" * 32}],
+        "batches": [{"number": 1, "units": ["K1"]}],
         "pool": [{"cert_no": "A", "name": "甲", "eligible": True, "reasons": []},
                  {"cert_no": "B", "name": "乙", "eligible": False, "reasons": ["执法证已过期"]},
                  {"cert_no": "C", "name": "丙", "eligible": True, "reasons": []}],
-        "teams": [{"batch": 1, "unit_name": "某商场", "members": ["A"], "leader": "A", "eligible_count": 2,
+        "teams": [{"batch": 1, "unit_key": "K1", "unit_name": "<b>某商场</b>", "members": ["A"], "leader": "A",
+                   "eligible_count": 2,
                    "removed": [{"cert_no": "B", "name": "乙", "reasons": ["执法证已过期"]},
                                {"cert_no": "C", "name": "丙", "reasons": ["利害关系回避（近亲属）"]}]}],
     }
-    html = show.teams_table(draw).text
-    assert "<td>丙：利害关系回避（近亲属）</td>" in html and "执法证已过期" not in html
-    assert "甲（A）［组长］" in html and "不在上表中逐行重复" in html
+    html = show.drawn_list(draw).text
+    assert "第 1 批（1 家）" in html and "1. &lt;b&gt;某商场&lt;/b&gt;（K1）｜重点单位，入选概率 1/2｜签号 abababababababab…" in html
+    assert "检查组 甲［组长］；另行回避 丙：利害关系回避（近亲属）</p>" in html
+    assert "执法证已过期" not in html and "不在各行重复" in html and "从 2 名可选人员中选派" in html
     assert "执法证已过期" in show.pool_table(draw).text
+
+
+def test_inspectors_sharing_a_name_are_told_apart_by_certificate_number():
+    """Two inspectors with one name are shown with their certificate numbers; others by name alone."""
+    draw = {"pool": [{"cert_no": "A1", "name": "张伟", "eligible": True}, {"cert_no": "A2", "name": "张伟", "eligible": True},
+                     {"cert_no": "B", "name": "李娜", "eligible": True}]}
+    assert show._inspector_labels(draw) == {"A1": "张伟（A1）", "A2": "张伟（A2）", "B": "李娜"}
+
+
+def test_long_exclusion_reasons_are_counted_short_ones_named():
+    """A reason with more excluded units than the limit shows its count only; the names are in record.json."""
+    units = [{"key": str(i), "name": f"单位{i}", "status": "excluded", "reason": "九小场所不列入本次抽查"} for i in range(5)]
+    units.append({"key": "x", "name": "某店", "status": "excluded", "reason": "单位状态为停业"})
+    html = show.excluded_table({"units": units}, listed=3).text
+    assert "<b>九小场所不列入本次抽查（5 家）</b>：名单从略</p>" in html and "单位0" not in html
+    assert "<b>单位状态为停业（1 家）</b>：某店</p>" in html and "共 6 家不参加抽取" in html

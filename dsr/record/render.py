@@ -73,6 +73,9 @@ def _exporter_class():
 def _exporter():
     exporter = _exporter_class()(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_anchor_links = True
+    # No "In [n]:" / "Out[n]:" prompt elements: hidden in print anyway, and each element costs layout time.
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
     exporter.language_code = "zh"
     return exporter
 

@@ -187,49 +187,81 @@ def strata_table(draw: Mapping[str, Any]) -> Html:
                  widths=(24, 22, 13, 12, 12, 17))
 
 
-def batches_tables(draw: Mapping[str, Any]) -> Html:
-    """The drawn units batch by batch, in drawn order, with their tickets."""
+def _inspector_labels(draw: Mapping[str, Any]) -> dict[str, str]:
+    """How team members are named in the printed record: the name alone, or with the certificate number
+    when two inspectors of the pool share a name (the pool and workload tables give every number)."""
+    pool = list(draw.get("pool", ()))
+    names = [p.get("name", "") for p in pool]
+    return {p["cert_no"]: (p.get("name", "") if names.count(p.get("name", "")) == 1 and p.get("name")
+                           else f"{p.get('name', '')}（{p['cert_no']}）") for p in pool}
+
+
+def _team_text(team: Mapping[str, Any], labels: Mapping[str, str], pool_wide: Mapping[str, list],
+               show_count: bool) -> str:
+    """One team in a cell: leader first and marked, then any inspector recused for this unit alone."""
+    members = "、".join(labels.get(c, c) + ("［组长］" if c == team.get("leader") else "")
+                        for c in team.get("members", ()))
+    removed = "；".join(f"{r.get('name', '')}：{'、'.join(r.get('reasons', ()))}" for r in team.get("removed", ())
+                       if pool_wide.get(r.get("cert_no")) != list(r.get("reasons", ())))
+    text = members + (f"（可选 {team.get('eligible_count')} 人）" if show_count else "")
+    return text + (f"；另行回避 {removed}" if removed else "")
+
+
+def drawn_list(draw: Mapping[str, Any]) -> Html:
+    """The drawn units batch by batch, in drawn order: code, stratum and probability, ticket, and the team.
+
+    One numbered paragraph per drawn unit rather than a six-column table row: WeasyPrint lays out every
+    table cell as a text block of its own, which made this list most of the PDF time. Inspectors who
+    could not serve in this draw at all are listed once in the pool table, not in every line; every
+    team's attempts and removals, with reasons, are in record.json (draw.teams).
+    """
     units = {u["key"]: u for u in draw.get("units", ())}
+    teams = {t.get("unit_key"): t for t in draw.get("teams", ())}
+    labels = _inspector_labels(draw)
+    pool_wide = {p["cert_no"]: list(p.get("reasons", ())) for p in draw.get("pool", ()) if not p.get("eligible")}
+    counts = {t.get("eligible_count") for t in teams.values()}
+    uniform = len(counts) == 1
     parts = []
     for batch in draw.get("batches", ()):
-        rows = [(i, units[k].get("name"), k, units[k].get("stratum"), units[k].get("probability"),
-                 units[k].get("ticket", "")[:16] + "…") for i, k in enumerate(batch.get("units", ()), 1)]
-        parts += [heading(f"第 {batch.get('number')} 批（{len(rows)} 家）"),
-                  table(rows, ("序号", "单位名称", "统一社会信用代码/注册号", "分层", "入选概率", "签号（前 16 位）"),
-                        widths=(5, 29, 21, 19, 8, 18))]
-    return join(*parts) if parts else note("本次没有抽中单位。")
+        keys = list(batch.get("units", ()))
+        lines = []
+        for i, key in enumerate(keys, 1):
+            unit, team = units[key], teams.get(key)
+            crew = _team_text(team, labels, pool_wide, not uniform) if team else "（未选派）"
+            lines.append(f'<p class="dsr-unit">{i}. {esc(unit.get("name"))}（{esc(key)}）｜{esc(unit.get("stratum"))}，'
+                         f'入选概率 {esc(unit.get("probability"))}｜签号 {esc(unit.get("ticket", "")[:16])}…｜'
+                         f'检查组 {esc(crew)}</p>')
+        parts.append(heading(f"第 {batch.get('number')} 批（{len(keys)} 家）"))
+        parts.append(Html("".join(lines)))
+    if not parts:
+        return note("本次没有抽中单位。")
+    if uniform and teams:
+        parts.append(note(f"每个检查组都从 {counts.pop()} 名可选人员中选派，组长在前。"))
+    parts.append(note("每行：序号. 单位名称（统一社会信用代码/注册号）｜分层，入选概率｜签号（HMAC-SHA256 的前 16 位，"
+                      "完整签号见 record.json 的 draw.units）｜检查组。下文所列不参加本次选派的人员不在各行重复；"
+                      "每个检查组的抽签过程与全部回避记录见 record.json（draw.teams）。"))
+    return join(*parts)
 
 
-def excluded_table(draw: Mapping[str, Any]) -> Html:
-    """Units that took no part in the draw, grouped by reason: how many, and every one by name."""
+# Reasons with more excluded units than this are given as a count: the names are in record.json.
+EXCLUDED_LISTED = 40
+
+
+def excluded_table(draw: Mapping[str, Any], listed: int = EXCLUDED_LISTED) -> Html:
+    """Units that took no part in the draw, grouped by reason with their count; the names of each reason
+    that applies to at most `listed` units (a whole excluded category is given as a count only)."""
     groups: dict[str, list[str]] = {}
     for u in draw.get("units", ()):
         if u.get("status") == "excluded":
             groups.setdefault(u.get("reason") or "", []).append(u.get("name") or u.get("key"))
     # A paragraph per reason, not a table row: hundreds of rows (or one huge cell) dominate the PDF time.
-    parts = [f'<p class="dsr-group"><b>{esc(reason)}（{len(names)} 家）</b>：{esc("、".join(names))}</p>'
-             for reason, names in sorted(groups.items())]
-    parts.append('<p class="dsr-note">每个单位的统一社会信用代码/注册号及原因见 record.json（draw.units）。</p>')
+    parts = [f'<p class="dsr-group"><b>{esc(reason)}（{len(names)} 家）</b>：'
+             + (esc("、".join(names)) if len(names) <= listed else "名单从略")
+             + "</p>" for reason, names in sorted(groups.items())]
+    total = sum(len(names) for names in groups.values())
+    parts.append(f'<p class="dsr-note">共 {total} 家不参加抽取。超过 {listed} 家的原因只列家数；每个单位的名称、'
+                 '统一社会信用代码/注册号及原因都在 record.json（draw.units）中。</p>')
     return Html("".join(parts) if groups else "<p>（无）</p>")
-
-
-def teams_table(draw: Mapping[str, Any]) -> Html:
-    """Each drawn unit's team (leader first) and who was recused from it, with reasons.
-
-    Inspectors who could not serve in this draw at all are listed once in the pool table below; a row
-    repeats them only when its reasons differ (every removal, with reasons, is in record.json).
-    """
-    names = {p["cert_no"]: p.get("name", "") for p in draw.get("pool", ())}
-    pool_wide = {p["cert_no"]: list(p.get("reasons", ())) for p in draw.get("pool", ()) if not p.get("eligible")}
-    rows = []
-    for t in draw.get("teams", ()):
-        members = "、".join(f"{names.get(c, '')}（{c}）" + ("［组长］" if c == t.get("leader") else "") for c in t.get("members", ()))
-        removed = "；".join(f"{r.get('name', '')}：{'、'.join(r.get('reasons', ()))}" for r in t.get("removed", ())
-                           if pool_wide.get(r.get("cert_no")) != list(r.get("reasons", ())))
-        rows.append((t.get("batch"), t.get("unit_name"), members, t.get("eligible_count"), removed))
-    cols = ("批次", "单位名称", "检查组", "可选人数", "本单位另行回避")
-    return join(table(rows, cols, ("批次", "可选人数"), widths=(5, 26, 51, 8, 10)),
-                note("下表所列不参加本次选派的人员不在上表中逐行重复；每个检查组的全部回避记录见 record.json（draw.teams）。"))
 
 
 def pool_table(draw: Mapping[str, Any]) -> Html:

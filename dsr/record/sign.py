@@ -110,17 +110,40 @@ def sign_detached(data: bytes, identity: Identity) -> bytes:
 def _pyhanko_signer(identity: Identity):
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
     import_pyhanko("pyhanko.sign")
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
     def asn1(cert: x509.Certificate):
         return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
+    class LoadedKeySigner(signers.SimpleSigner):
+        """pyHanko's SimpleSigner with the key object already loaded from the PKCS#12.
+
+        SimpleSigner parses its key from DER for every signature, and signs twice per PDF (a dry run sizes
+        the signature field): for an RSA-3072 key each parse checks the key again, about 0.25 s of CPU.
+        RSA PKCS#1 v1.5 and ECDSA use the loaded key; any other mechanism is left to SimpleSigner.
+        """
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                algo = mechanism.signature_algo
+            except ValueError:
+                algo = mechanism["algorithm"].native
+            key = identity.key
+            if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            if algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+            return super().sign_raw(data, digest_algorithm)
+
     der_key = identity.key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return signers.SimpleSigner(
+    return LoadedKeySigner(
         signing_cert=asn1(identity.cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
         cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in identity.chain]),

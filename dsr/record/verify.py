@@ -84,28 +84,28 @@ def pdf_signature_checks(pdf: bytes, roots: tuple[x509.Certificate, ...]) -> lis
         return [Check("PDF 签名", False, f"无法读取 PDF：{exc}")]
     if not signatures:
         return [Check("PDF 签名", False, "PDF 中没有签名")]
-    checks = []
+    checks, statuses = [], []
     for sig in signatures:
-        checks.append(_one_pdf_signature(sig, roots, validate_pdf_signature))
-    try:
-        last = validate_pdf_signature(signatures[-1], _validation_context(roots), skip_diff=True)
-        whole = last.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    except Exception:  # noqa: BLE001
-        whole = False
+        check, status = _one_pdf_signature(sig, roots, validate_pdf_signature)
+        checks.append(check)
+        statuses.append(status)
+    # The last signature's full validation already measured what it covers: no second pass over the file.
+    whole = statuses[-1] is not None and statuses[-1].coverage == SignatureCoverageLevel.ENTIRE_FILE
     checks.append(Check("PDF 最后一个签名覆盖整个文件", whole,
                         "签名后未再改动" if whole else "签名之后文件又被追加或改动"))
     return checks
 
 
-def _one_pdf_signature(sig, roots, validate) -> Check:
+def _one_pdf_signature(sig, roots, validate) -> tuple[Check, object]:
+    """The check of one embedded signature, and its validation status (None if it could not be validated)."""
     label = f"PDF 签名「{sig.field_name}」"
     try:
         status = validate(sig, _validation_context(roots))
     except Exception as exc:  # noqa: BLE001
-        return Check(label, False, f"无法验证：{type(exc).__name__}")
+        return Check(label, False, f"无法验证：{type(exc).__name__}"), None
     who = _signer_name(status)
     if status.bottom_line:
-        return Check(label, True, f"完整、证书链可信，签名者 {who}")
+        return Check(label, True, f"完整、证书链可信，签名者 {who}"), status
     reasons = []
     if not status.intact:
         reasons.append("签名覆盖的字节已被改动")
@@ -115,7 +115,7 @@ def _one_pdf_signature(sig, roots, validate) -> Check:
         reasons.append("证书链不通向所给信任根")
     if status.modification_level is not None and not status.docmdp_ok:
         reasons.append("签名后有不允许的改动")
-    return Check(label, False, ("；".join(reasons) or "无效") + f"（签名者 {who}）")
+    return Check(label, False, ("；".join(reasons) or "无效") + f"（签名者 {who}）"), status
 
 
 def detached_checks(label: str, content: bytes, signature: bytes | None,
@@ -155,7 +155,9 @@ def _spec_name(key, spec) -> str:
 
 def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
     """The files embedded in the PDF (latest revision), by their Unicode names; duplicates never collapse."""
-    import_pyhanko("pyhanko.sign")  # the signatures are checked with pyHanko anyway: one PDF library loaded
+    # pyHanko's reader only (one PDF library for the attachments and the signatures); pyhanko.sign, which
+    # the signature checks need, is imported after the replay has started.
+    import_pyhanko("pyhanko.pdf_utils.reader")
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -206,18 +208,35 @@ def verify_pdf(pdf: bytes, roots: tuple[x509.Certificate, ...], replay: Replay |
     return _verify_pdf(pdf, roots, replay)[0]
 
 
-def _verify_pdf(pdf: bytes, roots, replay) -> tuple[list[Check], dict[str, bytes]]:
+@dataclass
+class _Pending:
+    """A replay under way: the files it was given and how to get its checks."""
+
+    files: Mapping[str, bytes]
+    result: Callable[[], list[Check]]
+
+
+def _verify_pdf(pdf: bytes, roots, replay, early: _Pending | None = None) -> tuple[list[Check], dict[str, bytes]]:
     """verify_pdf, also returning the attached files (empty if they cannot be read).
 
     The replay (reading workbooks, re-drawing) runs in a forked process while this one checks the
-    signatures: on two cores the slower of the two sets the time, not their sum.
+    signatures: on two cores the slower of the two sets the time, not their sum. `early` is a replay
+    already started from the folder's loose copies: its checks count only if it was given exactly the
+    files the PDF carries (same names, same bytes); otherwise the draw is replayed from the attachments.
     """
     try:
         files = pdf_attachments(pdf)
         record = read_record(files)
     except Exception as exc:  # noqa: BLE001
+        if early is not None:
+            early.result()  # let the worker finish; its checks are not used
         return [*pdf_signature_checks(pdf, roots), Check("记录 JSON", False, str(exc))], {}
-    pending = _start_replay(replay, record, files)
+    if early is not None and early.files == files:
+        pending = early.result
+    else:
+        if early is not None:
+            early.result()
+        pending = _start_replay(replay, record, files).result
     checks = pdf_signature_checks(pdf, roots)
     checks.append(Check("记录 JSON", True, f"{record.get('record_id', '?')}，SHA-256 "
                                           f"{hashlib.sha256(files[RECORD_FILE]).hexdigest()[:16]}…"))
@@ -225,31 +244,33 @@ def _verify_pdf(pdf: bytes, roots, replay) -> tuple[list[Check], dict[str, bytes
     return checks + pending(), files
 
 
-def _start_replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) -> Callable[[], list[Check]]:
-    """Start the replay in a forked worker where the platform allows it; return a function giving its checks."""
+def _start_replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) -> _Pending:
+    """Start the replay in a forked worker where the platform allows it; return it as pending."""
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    import threading
+    def here() -> list[Check]:
+        return _replay(replay, record, files)
 
     # Forking a process that runs other threads can deadlock the child: only fork when alone.
     if replay is None or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        return lambda: _replay(replay, record, files)
+        return _Pending(files, here)
     try:
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         future = pool.submit(_replay, replay, dict(record), dict(files))
     except Exception:  # noqa: BLE001 - no worker: replay here instead
-        return lambda: _replay(replay, record, files)
+        return _Pending(files, here)
 
     def result() -> list[Check]:
         try:
             return future.result()
         except Exception:  # noqa: BLE001 - the worker died: replay here instead
-            return _replay(replay, record, files)
+            return here()
         finally:
             pool.shutdown(wait=True)
 
-    return result
+    return _Pending(files, result)
 
 
 def _replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) -> list[Check]:
@@ -273,7 +294,7 @@ def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Rep
         checks.append(Check("PDF 记录", False, "缺少 record.pdf"))
         pdf_record = None
     else:
-        pdf_checks, attached = _verify_pdf(pdf, roots, replay)
+        pdf_checks, attached = _verify_pdf(pdf, roots, replay, early=_early_replay(folder, replay))
         checks.extend(pdf_checks)
         pdf_record = attached.get(RECORD_FILE)
     html = _read_optional(folder / HTML_FILE)
@@ -286,6 +307,25 @@ def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Rep
                                   _read_optional(folder / (RECORD_FILE + SIG_SUFFIX)), roots))
     checks.extend(_folder_consistency(folder, record_data, pdf, pdf_record, html))
     return checks
+
+
+def _early_replay(folder: Path, replay: Replay | None) -> _Pending | None:
+    """Start the replay from the folder's loose record.json and input copies before the PDF is even parsed.
+
+    Only a head start: `_verify_pdf` uses its checks only if these files are byte for byte the PDF's
+    attachments, and replays from the attachments otherwise (e.g. a changed copy, which also fails below).
+    """
+    if replay is None:
+        return None
+    try:
+        files = {p.name: p.read_bytes() for p in sorted((folder / INPUTS_DIR).iterdir()) if p.is_file()}
+        if RECORD_FILE in files:
+            return None  # an input named like the record: leave it to the attachments
+        files[RECORD_FILE] = (folder / RECORD_FILE).read_bytes()
+        record = read_record(files)
+    except (OSError, RecordError):
+        return None
+    return _start_replay(replay, record, files)
 
 
 def _folder_consistency(folder: Path, record_data: bytes, pdf: bytes | None, pdf_record: bytes | None,

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dsr.core import draw
 from dsr.core.model import DrawInputs, Inspector
 from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter
-from dsr.core.tickets import LABEL_UNIT, ticket_list
+from dsr.core.tickets import LABEL_UNIT
 from dsr.parallel import default_workers, parallel_ticket_list
 from dsr.synth import INDUSTRIES, synth_detachment, synth_unit_objects
 
@@ -73,32 +73,38 @@ def timed(label: str, fn, rows: list):
     return value
 
 
-PARALLEL = "tickets, 2 processes (dsr.parallel)"
+PARALLEL = "tickets in a forked worker, waited for"
+OUTCOMES = "per-unit outcomes"
 
 
 def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
-    """The steps of run_draw, timed one by one (same calls, in the same order)."""
+    """The steps of run_draw, timed one by one (same calls, in the same order, the collector paused as there)."""
     rows: list[tuple[str, float, float]] = []
-    units = inputs.units
-    placed = timed("read, check keys, classify into cells", lambda: draw.place(*draw.sorted_rows(inputs)), rows)
-    plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
-    keys = placed.keys
-    unit_tickets = timed(f"tickets ({len(keys):,} HMAC-SHA256, 1 process)",
-                         lambda: ticket_list(SEED, LABEL_UNIT, keys), rows)
-    parallel = timed(PARALLEL, lambda: parallel_ticket_list(2)(SEED, LABEL_UNIT, keys), rows)
-    assert parallel == unit_tickets
-    drawn = timed("select lowest tickets per cell", lambda: sorted(draw._select(plans, placed, unit_tickets)), rows)
-    batches = timed("batches", lambda: draw._batches(
-        SEED, inputs.rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn]), rows)
-    by_key = {keys[i]: units[i] for i in drawn}
-    timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]), rows)
-    timed(f"per-unit outcomes ({len(units):,})", lambda: draw._outcomes(
-        units, placed, plans, unit_tickets, drawn, {k: b.number for b in batches for k in b.units}, inputs.rules), rows)
+    with draw.collector_paused():
+        columns = timed("read units once, check keys", lambda: draw.read_units(inputs), rows)
+        inputs = columns.inputs
+        placed = timed("classify into strata and cells", lambda: draw.place(inputs, columns), rows)
+        plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
+        hexed = timed(f"tickets ({len(placed.keys):,} HMAC-SHA256, 1 process)",
+                      lambda: draw.unit_tickets(SEED, columns), rows)
+        two = parallel_ticket_list(2)
+        parallel = timed(PARALLEL, lambda: draw.unit_tickets(
+            SEED, columns, two, two.start(SEED, LABEL_UNIT, draw.UnitKeys(inputs.units))), rows)
+        assert parallel == hexed
+        keys, units = placed.keys, inputs.units
+        drawn = timed("select lowest tickets per cell", lambda: sorted(draw._select(plans, placed, hexed)), rows)
+        batches = timed("batches", lambda: draw._batches(
+            SEED, inputs.rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn]), rows)
+        by_key = {keys[i]: units[i] for i in drawn}
+        timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]), rows)
+        batch_of = {k: b.number for b in batches for k in b.units}
+        timed(f"{OUTCOMES} ({len(units):,})",
+              lambda: draw._outcomes(placed, plans, hexed, drawn, batch_of, inputs.rules), rows)
     return rows
 
 
 def end_to_end(inputs: DrawInputs, ticket_function, label: str) -> None:
-    """Time run_draw once and print it with the draw's size."""
+    """Time run_draw once and print it with the draw's size, then the collection it leaves for later."""
     gc.collect()
     t, c = time.perf_counter(), cpu_seconds()
     result = draw.run_draw(SEED, inputs, ticket_function)
@@ -107,6 +113,10 @@ def end_to_end(inputs: DrawInputs, ticket_function, label: str) -> None:
     cells = sum(len(s.cells) for s in result.strata)
     print(f"run_draw end to end, {label}: {wall:.2f} s wall, {cpu:.2f} s CPU; {status['drawn']:,} drawn in {cells} cells, "
           f"{len(result.teams):,} teams, {len(result.warnings)} warnings; load average {os.getloadavg()[0]:.1f}")
+    t, c = time.perf_counter(), cpu_seconds()
+    gc.collect()  # run_draw pauses the collector; the objects it made are scanned once afterwards
+    print(f"  then one full collection over the result: {time.perf_counter() - t:.2f} s wall, "
+          f"{cpu_seconds() - c:.2f} s CPU")
 
 
 def main() -> None:
@@ -120,13 +130,12 @@ def main() -> None:
           f"{len(inputs.inspectors)} inspectors, {len(inputs.rules.strata)} strata")
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}; "
           f"load average {os.getloadavg()[0]:.1f} (wall time inflates under load; CPU time less so)")
-    gc.freeze()  # the inputs are long-lived; keep the collector from rescanning them
     print(f"  {'phase':<44} {'wall s':>8} {'CPU s':>8}")
     rows = phases(inputs)
     for label, wall, cpu in rows:
         print(f"  {label:<44} {wall:>8.3f} {cpu:>8.3f}")
     for label, skip in (("1 process", PARALLEL), ("tickets on 2 processes", "tickets (")):
-        core = [(w, c) for name, w, c in rows if not name.startswith(("per-unit", skip))]
+        core = [(w, c) for name, w, c in rows if not name.startswith((OUTCOMES, skip))]
         print(f"  {'tickets + draw + matching, ' + label:<44} {sum(w for w, _ in core):>8.3f} {sum(c for _, c in core):>8.3f}")
     print(f"  load average now {os.getloadavg()[0]:.1f}; CPUs usable {default_workers()}")
     end_to_end(inputs, None, "1 process")

@@ -1,21 +1,29 @@
 """Unit tickets on several cores: the same bytes as dsr.core.tickets.ticket_list, split over processes.
 
 Kept out of dsr.core so the core imports no process machinery; dsr.core.draw.run_draw accepts the
-function from here as its optional `ticket_function` (the default is the sequential ticket_list)
-and spot-checks what it returns against ticket(). Nothing about a draw changes but its speed.
+object made here as its optional `ticket_function` (the default computes the tickets in-process) and
+spot-checks what it returns against ticket(). Nothing about a draw changes but its speed.
+
+run_draw calls its `start` before it reads the units: forked workers then read the unit keys and
+hash them while the drawing process reads and classifies the units, so on two cores the tickets cost
+little more than the wait for the last worker. A worker that fails or dies is replaced by computing
+its share in this process; without fork (or for few keys) everything is computed here.
 """
 
 from __future__ import annotations
 
+import gc
+import mmap
 import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from dsr.core.tickets import TicketFunction, ticket_list
+from dsr.core.tickets import ticket_hex_list, ticket_list
 
 MIN_KEYS = 50_000  # below this, starting a process costs more than it saves
 TICKET = 32
+LINE = 2 * TICKET + 1  # one ticket in the shared buffer: 64 hex digits and a newline
 
 
 _JOB: tuple[bytes, str, Sequence[str]] | None = None  # set just before a fork; inherited by the workers
@@ -45,22 +53,137 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def parallel_ticket_list(workers: int | None = None, min_keys: int = MIN_KEYS) -> TicketFunction:
-    """A ticket_list that splits the keys into `workers` contiguous chunks, one per process.
+def _fork_context():
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
-    This process computes the first chunk itself while the others run in a process pool; the
-    chunks are joined in order, so the result is exactly ticket_list(seed, label, keys).
+
+CHUNK = 8192  # keys taken at a time, by a worker from the front or by this process from the back
+
+
+def _write_hex(seed: bytes, label: str, keys: Sequence[str], start: int, end: int, buffer: mmap.mmap) -> None:
+    """The hex tickets of keys[start:end], one a line, into their place in the shared buffer."""
+    hexed = ticket_hex_list(seed, label, keys[start:end])
+    buffer[start * LINE:end * LINE] = ("\n".join(hexed) + "\n").encode("ascii")
+
+
+def _work(seed: bytes, label: str, keys: Sequence[str], buffer: mmap.mmap, bounds, lock) -> None:
+    """In a forked worker: take chunks from the front of the keys not yet taken, until none is left."""
+    gc.disable()  # a collection would write to every inherited object, copying the parent's memory page by page
+    while True:
+        with lock:
+            start = bounds[0]
+            end = min(start + CHUNK, bounds[1])
+            if start >= end:
+                return
+            bounds[0] = end
+        _write_hex(seed, label, keys, start, end, buffer)
+
+
+class _Here:
+    """Tickets computed in this process when asked for (too few keys, one CPU, or no fork)."""
+
+    def __init__(self, seed: bytes, label: str, keys: Sequence[str]):
+        self._job = (seed, label, keys)
+
+    def result(self) -> list[str]:
+        seed, label, keys = self._job
+        return ticket_hex_list(seed, label, keys[:])
+
+    def close(self) -> None:
+        pass
+
+
+class _Forked:
+    """Tickets computed by forked workers, which take chunks from the front of the keys into a shared buffer.
+
+    When the caller asks for the result it takes chunks from the back itself, so the work ends evenly
+    however busy each CPU is; chunks a failed worker took are computed again here. Which process
+    computes which ticket changes nothing: every ticket is a function of the seed, the label and its key.
     """
-    n_workers = workers or default_workers()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
 
-    def run(seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
+    def __init__(self, context, seed: bytes, label: str, keys: Sequence[str], workers: int):
+        self._job = (seed, label, keys)
+        self._buffer = mmap.mmap(-1, len(keys) * LINE)  # anonymous and shared: the workers write, this process reads
+        self._bounds = context.RawArray("q", [0, len(keys)])  # [next key a worker takes, end of the untaken keys]
+        self._lock = context.Lock()
+        self._workers = []
+        for _ in range(workers):
+            process = context.Process(target=_work, args=(seed, label, keys, self._buffer, self._bounds, self._lock),
+                                      daemon=True)
+            try:
+                process.start()
+            except OSError:  # no process could be made: its share is taken by the others, or here
+                break
+            self._workers.append(process)
+
+    def result(self) -> list[str]:
+        seed, label, keys = self._job
+        bounds, lock = self._bounds, self._lock
+        tail: list[list[str]] = []
+        while True:
+            with lock:
+                end = bounds[1]
+                start = max(end - CHUNK, bounds[0])
+                if start >= end:
+                    break
+                bounds[1] = start
+            tail.append(ticket_hex_list(seed, label, keys[start:end]))
+        low = bounds[1]  # the workers took every key below this
+        failed = False
+        for process in self._workers:
+            process.join()
+            failed = failed or process.exitcode != 0
+        self._workers = []
+        if failed:
+            hexed = ticket_hex_list(seed, label, keys[:low])
+        else:
+            with memoryview(self._buffer) as view, view[:low * LINE] as head:
+                hexed = str(head, "ascii").split()
+        for part in reversed(tail):
+            hexed += part
+        self.close()
+        return hexed
+
+    def close(self) -> None:
+        for process in self._workers:
+            if process.exitcode is None:
+                process.kill()
+            process.join()
+        self._workers = []
+        if not self._buffer.closed:
+            self._buffer.close()
+
+
+class ParallelTickets:
+    """A ticket function over several processes, for run_draw's `ticket_function`.
+
+    Called like dsr.core.tickets.ticket_list (the chunks are joined in order, so the result is exactly
+    ticket_list(seed, label, keys)); `start` begins computing hex tickets in forked workers at once
+    and returns a PendingTickets, so the caller can go on with other work.
+    """
+
+    def __init__(self, workers: int | None = None, min_keys: int = MIN_KEYS):
+        self.workers = workers or default_workers()
+        self.min_keys = min_keys
+
+    def start(self, seed: bytes, label: str, keys: Sequence[str]):
+        """Hex tickets of `keys` (read by the workers themselves), computed while the caller does other work.
+
+        The caller keeps one CPU busy, so the keys are split over workers − 1 forked processes.
+        """
+        context = _fork_context()
+        if self.workers < 2 or len(keys) < max(self.min_keys, 1) or context is None:
+            return _Here(seed, label, keys)
+        return _Forked(context, seed, label, keys, self.workers - 1)
+
+    def __call__(self, seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
+        """ticket_list(seed, label, keys): this process computes the first chunk while pool processes do the others."""
         global _JOB
-        if n_workers < 2 or len(keys) < min_keys:
+        if self.workers < 2 or len(keys) < self.min_keys:
             return ticket_list(seed, label, keys)
-        step = -(-len(keys) // n_workers)
+        step = -(-len(keys) // self.workers)
         bounds = [(i, min(i + step, len(keys))) for i in range(step, len(keys), step)]
+        context = _fork_context() or multiprocessing.get_context()
         forked = context.get_start_method() == "fork"
         _JOB = (seed, label, keys) if forked else None
         try:
@@ -76,4 +199,7 @@ def parallel_ticket_list(workers: int | None = None, min_keys: int = MIN_KEYS) -
             _JOB = None
         return out
 
-    return run
+
+def parallel_ticket_list(workers: int | None = None, min_keys: int = MIN_KEYS) -> ParallelTickets:
+    """A ticket function splitting the keys over `workers` processes (default: the CPUs this process may use)."""
+    return ParallelTickets(workers, min_keys)

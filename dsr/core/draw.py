@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from itertools import chain, compress, islice
+from itertools import compress, count, islice
 from math import isqrt
-from operator import attrgetter, eq, itemgetter, lt, not_
+from operator import attrgetter, eq, itemgetter, lt
 from typing import NamedTuple
 
 from dsr.core.model import DrawInputs, Unit
@@ -28,9 +30,10 @@ from dsr.core.teams import (
 from dsr.core.tickets import (
     LABEL_BATCH,
     LABEL_UNIT,
+    PendingTickets,
     TicketFunction,
     ticket,
-    ticket_list,
+    ticket_hex_list,
     tickets,
 )
 from dsr.errors import DrawError
@@ -185,39 +188,16 @@ def _cell_of(rules: Rules, index: int, u: Unit) -> tuple[int, str, Fraction | No
 
 @dataclass(frozen=True)
 class Where:
-    """What every unit with one signature shares: stratum index (-1 none), cell, ratio, status reason."""
+    """What every unit with one profile shares: stratum index (-1 none), cell, ratio, status reason."""
 
     stratum: int
     cell: str | None
     ratio: Fraction | None
-    reason: str | None  # 单位状态 / 九小场所 / 未列入任何抽查层, else None
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where every unit fell, before the seed.
-
-    Units are named by their position in inputs.units; per unit only an index into `wheres`,
-    because a million small objects cost seconds. Cells list their candidates in input order.
-    """
-
-    wheres: tuple[Where, ...]
-    shared: tuple[str | None, ...]  # per where: the reason all its units share (§6.3 rules 1, 2 and 4), or None
-    where_of: tuple[int, ...]  # per unit position: index into wheres
-    keys: tuple[str, ...]  # per unit position: its key
-    names: tuple[str, ...]  # per unit position: its name
-    reasons: dict[int, tuple[str, int]]  # unit position → (a reason of its own, stratum index or -1)
-    cells: tuple[tuple[str, int, Fraction | None, tuple[int, ...], tuple[int, ...]], ...]
-    # per cell: (cell, stratum index, effective ratio, candidates not drawn last year, the others)
-
-    def reason_of(self, position: int) -> str | None:
-        """The one exclusion reason of a unit, or None for a candidate."""
-        own = self.reasons.get(position)
-        return own[0] if own is not None else self.shared[self.where_of[position]]
+    reason: str | None  # 单位状态 / 九小场所, else None
 
 
 class Profile(NamedTuple):
-    """Every unit field the strata, multipliers and status rules read; units sharing it share a Where."""
+    """Every unit field the strata, multipliers and status rules may read; units sharing it share a Where."""
 
     unit_class: str
     crowded: bool
@@ -229,9 +209,115 @@ class Profile(NamedTuple):
     status: str
 
 
+_NO_PROFILE = dict.fromkeys(Profile._fields)
+
+
+def profile_fields(rules: Rules) -> tuple[str, ...]:
+    """The Profile fields these rules read (in Profile order): all that classification needs from each unit.
+
+    状态 always (§6.3 rule 1); 单位类别 for a filter on it or to leave out 九小场所; the other fields only for a
+    filter or a multiplier that reads them. A field no rule reads cannot change any unit's stratum, cell or
+    reason, so it is not read a million times (_where sees None for it, and never looks).
+    """
+    used = {"status"}
+    if not rules.include_nine_small:
+        used.add("unit_class")
+    for s in rules.strata:
+        f = s.filter
+        if f.unit_classes:
+            used.add("unit_class")
+        if f.crowded is not None:
+            used.add("crowded")
+        if f.public_gathering is not None:
+            used.add("public_gathering")
+        if f.key_categories:
+            used.add("key_category")
+        if f.industries:
+            used.add("industry")
+        if s.mode == "RATIO" and s.multipliers:  # effective_ratio reads these only through non-empty tables
+            if rules.hazard_industries:
+                used.add("industry")
+            if rules.credit_multipliers:
+                used.add("credit")
+            if rules.risk_multipliers:
+                used.add("risk")
+    return tuple(f for f in Profile._fields if f in used)
+
+
+def _profile(fields: tuple[str, ...], values: tuple) -> Profile:
+    return Profile(**{**_NO_PROFILE, **dict(zip(fields, values))})
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The per-unit columns a draw reads, in key order, each unit object read once."""
+
+    inputs: DrawInputs  # with units sorted by key
+    keys: list[str]
+    names: list[str]
+    profiles: list[tuple]  # per unit: its values of `fields`
+    fields: tuple[str, ...]  # profile_fields(rules)
+    order: list[int] | None  # if the given units were not sorted by key: the given position of each sorted one
+
+
+_first, _second, _rest = itemgetter(0), itemgetter(1), itemgetter(slice(2, None))
 _key = attrgetter("key")
-_row = attrgetter("key", "name", *Profile._fields)  # one pass over the units: a million objects miss the cache
-_keys_of, _names_of, _profile_of = itemgetter(0), itemgetter(1), itemgetter(slice(2, None))
+
+
+def read_units(inputs: DrawInputs) -> Columns:
+    """Key, name and the profile fields the rules read, of every unit, in key order; refuses duplicate keys.
+
+    A strictly ascending key column (the usual case: frozen inputs are sorted) needs no sort and no set.
+    """
+    fields = profile_fields(inputs.rules)  # type: ignore[arg-type]
+    units = inputs.units
+    rows = list(map(attrgetter("key", "name", *fields), units))  # one visit per unit object: each one misses the cache
+    keys = list(map(_first, rows))
+    order = None
+    if not all(map(lt, keys, islice(keys, 1, None))):
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        rows = list(map(rows.__getitem__, order))
+        keys = list(map(_first, rows))
+        if any(map(eq, keys, islice(keys, 1, None))):
+            _check_unique(keys)
+        inputs = replace(inputs, units=tuple(map(units.__getitem__, order)))
+    return Columns(inputs, keys, list(map(_second, rows)), list(map(_rest, rows)), fields, order)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell's candidates, described without listing them (a million-unit list costs seconds)."""
+
+    cell: str
+    stratum: int
+    ratio: Fraction | None
+    wheres: frozenset[int]  # the profiles (Where ids) whose candidates it holds
+    N: int
+    rest: tuple[int, ...]  # with priority on: positions of its candidates drawn last year, ascending
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where every unit fell, before the seed.
+
+    Units are named by their position in key order; per unit only the id of its Where, because a million
+    small objects cost seconds. A Where id is the position of the first unit with that profile.
+    """
+
+    wheres: dict[int, Where]  # by id, in first-seen order
+    shared: dict[int, str | None]  # per Where id: the reason all its units share (§6.3 rules 1, 2 and 4), or None
+    where_of: list[int]  # per unit position: its Where id
+    counts: Counter  # per Where id: its units
+    keys: list[str]  # per unit position: its key
+    names: list[str]  # per unit position: its name
+    reasons: dict[int, tuple[str, int]]  # unit position → (a reason of its own, stratum index or -1)
+    later: frozenset[int]  # with priority on: positions of the candidates drawn last year
+    cells: tuple[Cell, ...]  # in stratum order, then ascending effective ratio; only cells with candidates
+
+    def reason_of(self, position: int) -> str | None:
+        """The one exclusion reason of a unit, or None for a candidate."""
+        own = self.reasons.get(position)
+        return own[0] if own is not None else self.shared[self.where_of[position]]
 
 
 def _history_sets(inputs: DrawInputs) -> tuple[set[str], set[str]]:
@@ -258,10 +344,10 @@ def _check_unique(keys: Sequence[str]) -> None:
         raise DrawError("单位代码重复，无法抽取：" + "、".join(f"「{k}」出现 {counts[k]} 次" for k in dups))
 
 
-def _where(rules: Rules, u: Unit) -> Where:
-    """Stratum, cell, ratio and the reasons that depend only on the signature, in documented order."""
-    index = next((i for i, s in enumerate(rules.strata) if matches(s.filter, u)), -1)
-    index, cell, ratio = _cell_of(rules, index, u) if index >= 0 else (-1, None, None)
+def _where(rules: Rules, u: Unit | Profile) -> Where:
+    """Stratum, cell, ratio and the reasons that depend only on the profile, in documented order."""
+    index = next((i for i, s in enumerate(rules.strata) if matches(s.filter, u)), -1)  # type: ignore[arg-type]
+    index, cell, ratio = _cell_of(rules, index, u) if index >= 0 else (-1, None, None)  # type: ignore[arg-type]
     if u.status not in rules.eligible_statuses:
         return Where(index, cell, ratio, REASON_STATUS.format(status=u.status))
     if u.unit_class == NINE_SMALL and not rules.include_nine_small:
@@ -270,7 +356,7 @@ def _where(rules: Rules, u: Unit) -> Where:
 
 
 def _own_reason(rules: Rules, where: Where, key: str, excluded: dict[str, str], this_year: set[str]) -> str | None:
-    """Reasons 3–5 of §6.3 for a unit whose signature gave none."""
+    """Reasons 3–5 of §6.3 for a unit whose profile gave none."""
     if key in excluded:
         return excluded[key]
     if where.stratum < 0:
@@ -300,32 +386,26 @@ def check_rules(rules: Rules) -> None:
         raise DrawError("抽查细则不合规，拒绝抽取：" + "；".join(problems))
 
 
-def place(inputs: DrawInputs, rows: list[tuple] | None = None) -> Placement:
+def place(inputs: DrawInputs, columns: Columns | None = None) -> Placement:
     """Stratum, cell and exclusion of every unit; the first reason in the documented order wins.
 
-    The rules are applied once per distinct Profile (first-seen order); per unit only C-level
-    look-ups remain, plus one Python step that files candidates into their cell. `rows` (run_draw's
-    _row of every unit, keys known to be unique) saves reading the units again.
+    The rules are applied once per distinct profile (first-seen order); per unit only C-level look-ups
+    remain. `columns` (run_draw's read_units, keys known to be unique) saves reading the units again.
     """
     rules: Rules = inputs.rules  # type: ignore[assignment]
-    check_rules(rules)
-    if rows is None:
-        rows = list(map(_row, inputs.units))
-        keys = tuple(map(_keys_of, rows))
-        _check_unique(keys)
+    if columns is None:
+        check_rules(rules)
+        columns = read_units(inputs)
     else:
-        keys = tuple(map(_keys_of, rows))
+        check_rules(rules)
+    keys = columns.keys
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
-    signatures = list(map(_profile_of, rows))
-    names = tuple(map(_names_of, rows))
-    del rows
-    distinct = dict.fromkeys(signatures)  # insertion order: first seen
-    wheres = tuple(_where(rules, Profile._make(sig)) for sig in distinct)
-    where_index = dict(zip(distinct, range(len(wheres))))
-    where_of = tuple(map(where_index.__getitem__, signatures))
-    del signatures, distinct, where_index
-    shared = tuple(w.reason or (REASON_NO_STRATUM if w.stratum < 0 else None) for w in wheres)
+    ids: dict[tuple, int] = {}
+    where_of = list(map(ids.setdefault, columns.profiles, count()))  # the first position of each profile
+    wheres = {i: _where(rules, _profile(columns.fields, values)) for values, i in ids.items()}
+    shared = {i: w.reason or (REASON_NO_STRATUM if w.stratum < 0 else None) for i, w in wheres.items()}
+    counts = Counter(where_of)
     reasons: dict[int, tuple[str, int]] = {}
     special = set(excluded) | this_year  # the only keys that may have a reason of their own (§6.3 rules 3, 5)
     if special:
@@ -333,37 +413,58 @@ def place(inputs: DrawInputs, rows: list[tuple] | None = None) -> Placement:
             w = wheres[where_of[i]]
             if w.reason is None and (own := _own_reason(rules, w, keys[i], excluded, this_year)):
                 reasons[i] = (own, w.stratum)
-    lists: dict[str, list[int]] = {}  # cell → candidate positions, in input order
-    sink: set[int] = set()
-    appends = [lists.setdefault(w.cell, []).append if r is None else sink.discard  # type: ignore[arg-type]
-               for w, r in zip(wheres, shared)]
-    for i, wi in enumerate(where_of):
-        appends[wi](i)
-    if reasons:
-        for cell, members in lists.items():
-            lists[cell] = [i for i in members if i not in reasons]
-    return Placement(wheres, shared, where_of, keys, names, reasons, _cell_table(rules, wheres, lists, keys, last_year))
-
-
-def _cell_table(rules: Rules, wheres: tuple[Where, ...], lists: dict[str, list[int]], keys: Sequence[str],
-                last_year: set[str]):
-    """Cells in stratum order, then ascending effective ratio; each with its two priority groups."""
-    info = {w.cell: (w.stratum, w.ratio) for w in wheres if w.cell in lists}
-    out = []
-    for cell in sorted((c for c in lists if lists[c]), key=lambda c: (info[c][0], info[c][1] or 0)):
-        members = lists[cell]
-        if rules.priority_not_drawn_last_year and last_year:
-            later = list(map(last_year.__contains__, map(keys.__getitem__, members)))
-            first = tuple(compress(members, map(not_, later)))
-            rest = tuple(compress(members, later))
-        else:
-            first, rest = tuple(members), ()
-        out.append((cell, info[cell][0], info[cell][1], first, rest))
-    return tuple(out)
+    groups: dict[str, list[int]] = {}  # cell → the Where ids of its candidates
+    for i, w in wheres.items():
+        if shared[i] is None:
+            groups.setdefault(w.cell, []).append(i)  # type: ignore[arg-type]
+    sizes = {cell: sum(counts[i] for i in ids_) for cell, ids_ in groups.items()}
+    cell_of = {i: cell for cell, ids_ in groups.items() for i in ids_}
+    for i in reasons:  # a reason of its own takes a candidate out of its cell
+        if (cell := cell_of.get(where_of[i])) is not None:
+            sizes[cell] -= 1
+    later: set[int] = set()
+    rest: dict[str, list[int]] = {cell: [] for cell in groups}
+    if rules.priority_not_drawn_last_year and last_year:
+        for i in compress(range(len(keys)), map(last_year.__contains__, keys)):
+            if (cell := cell_of.get(where_of[i])) is not None and i not in reasons:
+                later.add(i)
+                rest[cell].append(i)
+    info = {w.cell: (w.stratum, w.ratio) for w in wheres.values() if w.cell in groups}
+    cells = tuple(Cell(cell, info[cell][0], info[cell][1], frozenset(groups[cell]), sizes[cell], tuple(rest[cell]))
+                  for cell in sorted((c for c in groups if sizes[c]), key=lambda c: (info[c][0], info[c][1] or 0)))
+    return Placement(wheres, shared, where_of, counts, keys, columns.names, reasons, frozenset(later), cells)
 
 
 def _exclude_this_year(rules: Rules, s: Stratum) -> bool:
     return rules.exclude_drawn_this_year if s.exclude_drawn_this_year is None else s.exclude_drawn_this_year
+
+
+def _candidate_keys(placed: Placement) -> set[str]:
+    """Keys of every candidate unit (in some cell, no reason of its own)."""
+    flags = {i: r is None for i, r in placed.shared.items()}
+    keys = set(compress(placed.keys, map(flags.__getitem__, placed.where_of)))
+    return keys.difference(placed.keys[i] for i in placed.reasons)
+
+
+def _members(placed: Placement, cells: Sequence[Cell]) -> dict[str, list[int]]:
+    """Positions of the candidates of each of `cells` not drawn last year, ascending (one pass over the units)."""
+    if not cells:
+        return {}
+    own, later, where_of = placed.reasons, placed.later, placed.where_of
+    if len(cells) == 1:
+        (c,) = cells
+        found = {c.cell: compress(range(len(where_of)), map(c.wheres.__contains__, where_of))}
+    else:
+        lists: dict[str, list[int]] = {c.cell: [] for c in cells}
+        appends = {i: lists[c.cell].append for c in cells for i in c.wheres}
+        get = appends.get
+        for i, wi in enumerate(where_of):
+            if (add := get(wi)) is not None:
+                add(i)
+        found = lists  # type: ignore[assignment]
+    if not own and not later:
+        return {cell: list(members) for cell, members in found.items()}
+    return {cell: [i for i in members if i not in own and i not in later] for cell, members in found.items()}
 
 
 # ---------------------------------------------------------------- sizes (no seed)
@@ -404,8 +505,7 @@ def _plan_from(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]
     plans = _sizes(inputs, placed)
     _check_capacity(inputs, plans)
     if sum(p.n for p in plans):
-        keys = placed.keys
-        check_teams(inputs, _Lazy(lambda: {keys[i] for _, _, _, first, rest in placed.cells for i in chain(first, rest)}))
+        check_teams(inputs, _Lazy(lambda: _candidate_keys(placed)))
     return plans
 
 
@@ -424,17 +524,17 @@ class _Lazy:
 def _sizes(inputs: DrawInputs, placed: Placement) -> tuple[StratumPlan, ...]:
     rules: Rules = inputs.rules  # type: ignore[assignment]
     excluded: list[Counter] = [Counter() for _ in rules.strata]
-    for wi, count in Counter(placed.where_of).items():
+    for wi, n in placed.counts.items():
         w, reason = placed.wheres[wi], placed.shared[wi]
         if w.stratum >= 0 and reason is not None:
-            excluded[w.stratum][reason] += count
+            excluded[w.stratum][reason] += n
     for reason, stratum in placed.reasons.values():
         if stratum >= 0:
             excluded[stratum][reason] += 1
     out = []
     for i, s in enumerate(rules.strata):
-        cells = tuple(_cell_plan(rules, s, c, ratio, len(first), len(rest))
-                      for c, si, ratio, first, rest in placed.cells if si == i)
+        cells = tuple(_cell_plan(rules, s, c.cell, c.ratio, c.N - len(c.rest), len(c.rest))
+                      for c in placed.cells if c.stratum == i)
         out.append(StratumPlan(s.name, s.mode, sum(c.N for c in cells), sum(c.n for c in cells), cells,
                                tuple(ReasonCount(r, k) for r, k in sorted(excluded[i].items()))))
     return tuple(out)
@@ -471,52 +571,37 @@ def _check_capacity(inputs: DrawInputs, plans: tuple[StratumPlan, ...]) -> None:
         )
 
 
+@contextmanager
+def collector_paused():
+    """The cyclic garbage collector paused, then restored as it was.
+
+    A draw of a million units makes millions of objects and no reference cycles; each full collection
+    meanwhile re-reads every object made so far (and the inputs), which cost more than building the
+    result. Nothing about the draw depends on it.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def plan(inputs: DrawInputs) -> tuple[StratumPlan, ...]:
     """Strata and cells with N, n and exact probabilities, computed without the seed.
 
     Raises DrawError for duplicate unit keys, for a draw the inspectors cannot cover, and for a
     candidate unit that could get no team whoever is drawn (recusal and rotation are known now).
     """
-    return _plan_from(inputs, place(inputs))
+    with collector_paused():
+        return _plan_from(inputs, place(inputs))
 
 
 # ---------------------------------------------------------------- the draw (seed)
 
 
-def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Sequence[bytes]) -> list[int]:
-    """In every cell, the n units with the lowest (priority group, ticket, key); their positions.
-
-    One sequential pass over all tickets first keeps, per cell without a second priority group, the
-    units whose ticket is below that cell's bound (see _lowest); a cell where fewer than n fall below
-    it (or with two groups) is drawn by _lowest on its own.
-    """
-    sizes = {c.cell: c.n for sp in plans for c in sp.cells}
-    keys = placed.keys
-    bounds: dict[str, bytes] = {}
-    for cell, _, _, first, rest in placed.cells:
-        n = sizes[cell]
-        if not rest and 0 < n < len(first) and (limit := _limit(n, len(first))) < _SPACE:
-            bounds[cell] = limit.to_bytes(32, "big")
-    below: dict[str, list[int]] = {cell: [] for cell in bounds}
-    if bounds:
-        none = b""  # no ticket is below the empty string: units of other cells, and excluded ones
-        by_where = [bounds.get(w.cell, none) if r is None else none  # type: ignore[arg-type]
-                    for w, r in zip(placed.wheres, placed.shared)]
-        wheres, where_of, own = placed.wheres, placed.where_of, placed.reasons
-        for i in compress(range(len(keys)), map(lt, unit_tickets, map(by_where.__getitem__, where_of))):
-            if i not in own:
-                below[wheres[where_of[i]].cell].append(i)  # type: ignore[index]
-    drawn: list[int] = []
-    for cell, _, _, first, rest in placed.cells:
-        n = sizes[cell]
-        if cell in bounds and len(below[cell]) >= n:
-            drawn += [i for _, _, i in sorted((unit_tickets[i], keys[i], i) for i in below[cell])[:n]]
-            continue
-        taken = _lowest(n, first, unit_tickets, keys)
-        drawn += taken
-        if n > len(taken):  # with priority, the units drawn last year come second
-            drawn += _lowest(n - len(taken), rest, unit_tickets, keys)
-    return drawn
+_SPACE = 1 << 256  # tickets are 256-bit big-endian integers
 
 
 def _limit(n: int, size: int, margin: int = 1) -> int:
@@ -524,16 +609,60 @@ def _limit(n: int, size: int, margin: int = 1) -> int:
     return (n + 4 * isqrt(n) + 16) * margin * _SPACE // size
 
 
-_SPACE = 1 << 256  # tickets are 256-bit big-endian integers
+def _bound(limit: int, like: bytes | str) -> bytes | str:
+    """A bound of the same kind as the tickets: 32 bytes, or their lower-case hex (which sorts the same)."""
+    b = limit.to_bytes(32, "big")
+    return b.hex() if isinstance(like, str) else b
 
 
-def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence[bytes], keys: Sequence[str]) -> list[int]:
+def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Sequence[str]) -> list[int]:
+    """In every cell, the n units with the lowest (priority group, ticket, key); their positions.
+
+    One sequential pass over all tickets first keeps, per cell, the group-0 candidates whose ticket is
+    below that cell's bound (see _lowest); a cell where fewer than needed fall below it, or that takes
+    all of a group, is drawn by _lowest on its members.
+    """
+    sizes = {c.cell: c.n for sp in plans for c in sp.cells}
+    keys, where_of, own, later = placed.keys, placed.where_of, placed.reasons, placed.later
+    bounds: dict[str, bytes | str] = {}
+    for c in placed.cells:
+        first = c.N - len(c.rest)
+        take = min(sizes[c.cell], first)
+        if 0 < take < first and (limit := _limit(take, first)) < _SPACE:
+            bounds[c.cell] = _bound(limit, unit_tickets[0])
+    below: dict[str, list[int]] = {cell: [] for cell in bounds}
+    if bounds:
+        none = unit_tickets[0][:0]  # no ticket is below the empty string: other cells' units, and excluded ones
+        cell_of = {i: placed.wheres[i].cell for i in placed.wheres}
+        by_where = {i: bounds.get(cell_of[i], none) if r is None else none  # type: ignore[arg-type]
+                    for i, r in placed.shared.items()}
+        for i in compress(range(len(keys)), map(lt, unit_tickets, map(by_where.__getitem__, where_of))):
+            if i not in own and i not in later:
+                below[cell_of[where_of[i]]].append(i)  # type: ignore[index]
+    drawn: list[int] = []
+    todo = [c for c in placed.cells if 0 < min(sizes[c.cell], c.N - len(c.rest))
+            and not (c.cell in bounds and len(below[c.cell]) >= min(sizes[c.cell], c.N - len(c.rest)))]
+    members = _members(placed, todo)
+    for c in placed.cells:
+        n = sizes[c.cell]
+        take = min(n, c.N - len(c.rest))
+        if c.cell in members:
+            drawn += _lowest(take, members[c.cell], unit_tickets, keys)
+        elif take:
+            drawn += [i for _, _, i in sorted((unit_tickets[i], keys[i], i) for i in below[c.cell])[:take]]
+        if n > take:  # with priority, the units drawn last year come second
+            drawn += _lowest(n - take, c.rest, unit_tickets, keys)
+    return drawn
+
+
+def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence, keys: Sequence[str]) -> list[int]:
     """The n members with the lowest (ticket, key), exactly, in no particular order; fast as tickets are near uniform.
 
     Only members whose ticket is below a bound are sorted: every other ticket is at or above the
     bound, so once at least n are below it, the n lowest are among them (ties included). The bound
     is set a little above the expected n-th ticket and doubled until enough fall below it; the
     uniformity of HMAC output only makes the first bound suffice, correctness never rests on it.
+    Tickets are all bytes or all lower-case hex (same order).
     """
     if n <= 0:
         return []
@@ -546,7 +675,7 @@ def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence[bytes], keys:
         if limit >= _SPACE:
             below = list(zip(ts, members))
         else:
-            bound = limit.to_bytes(32, "big")
+            bound = _bound(limit, ts[0])
             below = list(compress(zip(ts, members), map(bound.__gt__, ts)))  # ticket < bound
         if len(below) >= n:
             return [i for _, _, i in sorted((t, keys[i], i) for t, i in below)[:n]]
@@ -561,19 +690,28 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     else:
         order = sorted(drawn, key=lambda d: (bt[d[1]], d[1]))
     keys = [k for _, k in order]
-    count = min(rules.batches.count, len(keys))
-    size, extra = divmod(len(keys), count) if count else (0, 0)
+    count_ = min(rules.batches.count, len(keys))
+    size, extra = divmod(len(keys), count_) if count_ else (0, 0)
     out, start = [], 0
-    for b in range(count):
+    for b in range(count_):
         end = start + size + (1 if b < extra else 0)  # the first `extra` batches take one more
         out.append(Batch(b + 1, tuple(keys[start:end])))
         start = end
     return tuple(out)
 
 
-def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[bytes],
-              drawn: list[int], batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
-    """One UnitOutcome per unit, in the order of `units`.
+class _Unfrozen:
+    """Same layout as UnitOutcome, but attributes set the ordinary way; each instance then becomes a UnitOutcome.
+
+    A frozen dataclass sets each field through object.__setattr__; at a million results that alone costs
+    seconds. Setting the fields on this plain twin and then switching `__class__` (allowed, as the layouts
+    are identical) gives an ordinary UnitOutcome, equal in every respect to UnitOutcome(...), about 3x faster.
+    """
+
+
+def _outcomes(placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[str], drawn: list[int],
+              batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
+    """One UnitOutcome per unit, in key order.
 
     Most units share everything but key, name and ticket with the others of their profile: one
     row (stratum, cell, status, reason, batch, probability) per profile, and rows of their own
@@ -586,33 +724,36 @@ def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan
             probability[(c.cell, True)] = c.probability_rest
     names = [s.name for s in rules.strata]
     keys = placed.keys
-    base = []
-    for w, reason in zip(placed.wheres, placed.shared):
-        stratum = names[w.stratum] if w.stratum >= 0 else None
-        base.append((stratum, w.cell, EXCLUDED, reason, None, None) if reason is not None else
-                    (stratum, w.cell, NOT_DRAWN, None, None, probability.get((w.cell, False))))
+    base = {}
+    for i, w in placed.wheres.items():
+        stratum, reason = names[w.stratum] if w.stratum >= 0 else None, placed.shared[i]
+        base[i] = ((stratum, w.cell, EXCLUDED, reason, None, None) if reason is not None else
+                   (stratum, w.cell, NOT_DRAWN, None, None, probability.get((w.cell, False))))
     rows = list(map(base.__getitem__, placed.where_of))
     for i, (reason, _) in placed.reasons.items():
         stratum, cell = rows[i][:2]
         rows[i] = (stratum, cell, EXCLUDED, reason, None, None)
-    for _, _, _, _, rest in placed.cells:  # drawn last year, with priority on
-        for i in rest:
+    for c in placed.cells:  # drawn last year, with priority on
+        for i in c.rest:
             stratum, cell = rows[i][:2]
             rows[i] = (stratum, cell, NOT_DRAWN, None, None, probability[(cell, True)])
     for i in drawn:
         stratum, cell, _, _, _, p = rows[i]
         rows[i] = (stratum, cell, DRAWN, None, batch_of[keys[i]], p)
-    new, set_dict = object.__new__, object.__setattr__
     out = []
-    append = out.append
-    rows = tuple(rows)  # like the other per-unit columns a tuple, which the collector stops scanning
-    for key, name, hexed, (stratum, cell, status, reason, batch, p) in zip(
-            keys, placed.names, map(bytes.hex, unit_tickets), rows):
-        # Built without the frozen __init__ (about 5x faster; equal to UnitOutcome(...) in every respect):
-        # a draw makes one per unit, and at a million units the ordinary constructor alone costs seconds.
-        o = new(UnitOutcome)
-        set_dict(o, "__dict__", {"key": key, "name": name, "stratum": stratum, "cell": cell, "ticket": hexed,
-                                 "status": status, "reason": reason, "batch": batch, "probability": p})
+    append, twin, cls = out.append, _Unfrozen, UnitOutcome
+    for key, name, hexed, (stratum, cell, status, reason, batch, p) in zip(keys, placed.names, unit_tickets, rows):
+        o = twin()  # fields set in UnitOutcome's field order, so its __dict__ is as __init__ would leave it
+        o.key = key
+        o.name = name
+        o.stratum = stratum
+        o.cell = cell
+        o.ticket = hexed
+        o.status = status
+        o.reason = reason
+        o.batch = batch
+        o.probability = p
+        o.__class__ = cls
         append(o)
     return tuple(out)
 
@@ -620,70 +761,115 @@ def _outcomes(units: Sequence[Unit], placed: Placement, plans: tuple[StratumPlan
 _CHECKS = 16  # tickets of a supplied ticket function checked against ticket()
 
 
-def sorted_rows(inputs: DrawInputs) -> tuple[DrawInputs, list[tuple]]:
-    """The inputs with units sorted by key (row order never matters), and _row of each unit, read once.
+class UnitKeys(Sequence[str]):
+    """The keys of a sequence of units, read when asked for: what a ticket job started before the units are read gets.
 
-    Refuses duplicate keys; a strictly ascending key column (the usual case) needs no sort and no set.
+    A forked worker reads them itself, in parallel with this process reading the units for classification;
+    once this process has read them (`known`), it serves slices from its own list.
     """
-    units = inputs.units
-    rows = list(map(_row, units))
-    keys = list(map(_keys_of, rows))
-    if not all(map(lt, keys, islice(keys, 1, None))):
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        units, rows = tuple(map(units.__getitem__, order)), list(map(rows.__getitem__, order))
-        keys = list(map(_keys_of, rows))
-        if any(map(eq, keys, islice(keys, 1, None))):
-            _check_unique(keys)
-        inputs = replace(inputs, units=units)
-    return inputs, rows
+
+    def __init__(self, units: Sequence[Unit]):
+        self._units = units
+        self._keys: list[str] | None = None
+
+    def known(self, keys: list[str]) -> None:
+        """The keys, read by this process in the same order."""
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._keys is not None:
+            return self._keys[index]
+        if isinstance(index, slice):
+            return list(map(_key, self._units[index]))
+        return self._units[index].key
+
+    def __iter__(self):
+        return iter(self._keys) if self._keys is not None else map(_key, self._units)
+
+
+def unit_tickets(seed: bytes, columns: Columns, ticket_function: TicketFunction | None = None,
+                 pending: PendingTickets | None = None) -> list[str]:
+    """Every unit's ticket as lower-case hex, in key order; a supplied function's answer is spot-checked."""
+    keys = columns.keys
+    if pending is not None:
+        hexed = pending.result()  # in the order of the units given to run_draw
+        if columns.order is not None and len(hexed) == len(keys):
+            hexed = list(map(hexed.__getitem__, columns.order))
+    elif ticket_function is not None:
+        hexed = list(map(bytes.hex, ticket_function(seed, LABEL_UNIT, keys)))
+    else:
+        return ticket_hex_list(seed, LABEL_UNIT, keys)
+    _check_tickets(seed, keys, hexed)
+    return hexed
 
 
 def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | None = None) -> DrawResult:
     """Draw units, cut batches and match teams: a pure function of the seed and the inputs.
 
-    `ticket_function` computes the unit tickets (default: ticket_list, in this process); another
-    one, e.g. dsr.parallel.parallel_ticket_list() on several cores, must return the same bytes,
-    and a spread of its answers is checked against ticket().
+    `ticket_function` computes the unit tickets (default: in this process); another one, e.g.
+    dsr.parallel.parallel_ticket_list() on several cores, must give the same bytes, and a spread of
+    its answers is checked against ticket(). If it has a `start` method (PendingTickets), it is
+    started first, so that the tickets are computed while this process reads and classifies the units.
     """
+    with collector_paused():
+        start = getattr(ticket_function, "start", None)
+        given = UnitKeys(inputs.units)
+        pending = start(seed, LABEL_UNIT, given) if start is not None else None
+        try:
+            columns = read_units(inputs)
+            if columns.order is None:
+                given.known(columns.keys)
+            inputs = columns.inputs
+            placed = place(inputs, columns)
+            plans = _plan_from(inputs, placed)
+            hexed = unit_tickets(seed, columns, ticket_function, pending)
+        finally:
+            if pending is not None:
+                pending.close()
+        del columns
+        return _finish(seed, inputs, placed, plans, hexed)
+
+
+def _finish(seed: bytes, inputs: DrawInputs, placed: Placement, plans: tuple[StratumPlan, ...],
+            hexed: list[str]) -> DrawResult:
+    """Select, cut batches, match teams and write down every unit's outcome."""
     rules: Rules = inputs.rules  # type: ignore[assignment]
-    inputs, rows = sorted_rows(inputs)
-    units = inputs.units
-    placed = place(inputs, rows)
-    del rows
-    plans = _plan_from(inputs, placed)
-    keys = placed.keys
-    # Per-unit columns are tuples of strings, bytes and ints: after one look the cyclic garbage collector
-    # stops tracking them, instead of re-reading a million entries at every collection while outcomes are built.
-    unit_tickets = tuple((ticket_function or ticket_list)(seed, LABEL_UNIT, keys))
-    if ticket_function is not None:
-        _check_tickets(seed, keys, unit_tickets)
-    drawn = sorted(_select(plans, placed, unit_tickets))
+    keys, units = placed.keys, inputs.units
+    drawn = sorted(_select(plans, placed, hexed))
     batches = _batches(seed, rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn])
     batch_of = {k: b.number for b in batches for k in b.units}
     by_key = {keys[i]: units[i] for i in drawn}
     teams = match(seed, inputs, [[by_key[k] for k in b.units] for b in batches])
-    outcomes = _outcomes(units, placed, plans, unit_tickets, drawn, batch_of, rules)
+    outcomes = _outcomes(placed, plans, hexed, drawn, batch_of, rules)
+    return DrawResult(
+        ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
+        plans, _excluded(placed), outcomes, batches,
+        teams.pool, teams.batch_caps, teams.teams, teams.workload, teams.warnings,
+    )
+
+
+def _excluded(placed: Placement) -> tuple[ReasonCount, ...]:
+    """Every excluded unit counted by reason, sorted by reason (also those in no stratum)."""
     reasons: Counter[str] = Counter()
-    for wi, count in Counter(placed.where_of).items():
+    for wi, n in placed.counts.items():
         if placed.shared[wi] is not None:
-            reasons[placed.shared[wi]] += count  # type: ignore[index]
+            reasons[placed.shared[wi]] += n  # type: ignore[index]
     for i, (reason, _) in placed.reasons.items():  # a reason of its own replaces the shared one
         reasons[reason] += 1
         if (was := placed.shared[placed.where_of[i]]) is not None:
             reasons[was] -= 1
     reasons = +reasons  # drop reasons left at zero
-    return DrawResult(
-        ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
-        plans, tuple(ReasonCount(r, k) for r, k in sorted(reasons.items())), outcomes, batches,
-        teams.pool, teams.batch_caps, teams.teams, teams.workload, teams.warnings,
-    )
+    return tuple(ReasonCount(r, k) for r, k in sorted(reasons.items()))
 
 
-def _check_tickets(seed: bytes, keys: Sequence[str], unit_tickets: Sequence[bytes]) -> None:
+def _check_tickets(seed: bytes, keys: Sequence[str], hexed: Sequence[str]) -> None:
     """Refuse a ticket function whose answer is not ticket() at every checked position."""
-    if len(unit_tickets) != len(keys):
-        raise DrawError(f"票值函数返回 {len(unit_tickets)} 个票值，应为 {len(keys)} 个")
+    if len(hexed) != len(keys):
+        raise DrawError(f"票值函数返回 {len(hexed)} 个票值，应为 {len(keys)} 个")
     n = len(keys)
     for i in sorted({(n - 1) * j // (_CHECKS - 1) for j in range(_CHECKS)} if n else ()):
-        if unit_tickets[i] != ticket(seed, LABEL_UNIT, keys[i]):
+        if hexed[i] != ticket(seed, LABEL_UNIT, keys[i]).hex():
             raise DrawError(f"票值函数对「{keys[i]}」返回的票值有误")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Sequence
 from hashlib import sha256
+from typing import Protocol
 
 # Domain labels: every stage draws from its own, so no two stages share a stream.
 LABEL_UNIT = "dsr/unit/1"
@@ -19,6 +20,19 @@ LABEL_BATCH = "dsr/batch/1"
 
 # A function computing ticket_list(seed, label, keys), e.g. over several processes (dsr.parallel).
 TicketFunction = Callable[[bytes, str, Sequence[str]], list[bytes]]
+
+
+class PendingTickets(Protocol):
+    """Tickets being computed elsewhere: what a ticket function's optional `start(seed, label, keys)` returns.
+
+    run_draw starts it before reading the units, so the tickets are computed while it classifies them.
+    """
+
+    def result(self) -> list[str]:
+        """ticket_hex_list(seed, label, keys), waiting for it if need be."""
+
+    def close(self) -> None:
+        """Stop whatever still runs and free what it holds (also after result(); may be called twice)."""
 
 
 def ticket(seed: bytes, label: str, key: str) -> bytes:
@@ -71,6 +85,24 @@ def ticket_list(seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
         o = ocopy()
         o.update(i.digest())
         append(o.digest())
+    return out
+
+
+def ticket_hex_list(seed: bytes, label: str, keys: Sequence[str]) -> list[str]:
+    """Tickets for many keys as lower-case hex, in the order of `keys` (hex sorts as the bytes do)."""
+    inner, outer = _pads(seed, label)
+    keys = keys if isinstance(keys, list) else list(keys)
+    if "\x00" in "".join(keys):
+        raise ValueError("NUL is not allowed in a ticket key")
+    icopy, ocopy = inner.copy, outer.copy
+    out: list[str] = []
+    append = out.append
+    for key in keys:
+        i = icopy()
+        i.update(key.encode("utf-8"))
+        o = ocopy()
+        o.update(i.digest())
+        append(o.hexdigest())
     return out
 
 

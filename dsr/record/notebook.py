@@ -5,11 +5,17 @@ from __future__ import annotations
 import ast
 import copy
 import importlib
+import json
+import os
 import pprint
+import select
+import signal
+import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dsr.errors import RecordError
 
@@ -103,15 +109,343 @@ def with_parameters(nb: nbformat.NotebookNode, params: Mapping[str, object]) -> 
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, params: Mapping[str, object], cwd: Path) -> nbformat.NotebookNode:
-    """Execute the notebook in `cwd` with a real python3 kernel; a failing cell becomes a RecordError."""
+# ---------------------------------------------------------------- kernels
+
+# Flags for every record kernel: no IPython history database (nothing is read from or written to the
+# user's profile, and no history thread); the executed notebook is the only record of the run.
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
+
+
+def _kernel_manager_class():
+    """An AsyncKernelManager that keeps the clients it made, so the runner can close their channels."""
+    global _KM_CLASS
+    if _KM_CLASS is None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        class RecordKernelManager(AsyncKernelManager):
+            nursery: Any = None  # a KernelNursery: fork the kernel from it instead of starting a new interpreter
+            made: list
+
+            def client(self, **kwargs: Any):
+                kc = super().client(**kwargs)
+                self.__dict__.setdefault("made", []).append(kc)
+                return kc
+
+            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+                nursery = self.nursery
+                if nursery is None or not nursery.can_launch(kernel_cmd):
+                    return await super()._async_launch_kernel(kernel_cmd, **kw)
+                process = nursery.launch(kernel_cmd, kw.get("cwd"), kw.get("env"))
+                provisioner = self.provisioner
+                provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
+                provisioner.cwd = kw.get("cwd")
+                self._reconcile_connection_info(provisioner.connection_info)
+
+        _KM_CLASS = RecordKernelManager
+    return _KM_CLASS
+
+
+_KM_CLASS = None
+
+
+def start_kernel(cwd: Path, nursery: KernelNursery | None = None):
+    """Start a fresh python3 kernel in `cwd` and return its manager at once (the kernel boots on its own).
+
+    With a live `nursery` the kernel process is forked from it (see KernelNursery); otherwise
+    jupyter_client starts `python -m ipykernel_launcher` as usual. Either way it is a new process
+    that has run no code of any record. Stop it with `stop_kernel`.
+    """
+    quick_import("jupyter_client")
+    from jupyter_core.utils import run_sync
+
+    # CurveZMQ on the kernel's local sockets when the kernel supports it (ipykernel does): no other local
+    # process can read or drive the kernel, and the kernel does not warn on the operator's terminal.
+    km = _kernel_manager_class()(kernel_name="python3", transport_encryption="auto")
+    if nursery is not None and nursery.alive():
+        km.nursery = nursery
+    run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=list(KERNEL_ARGS))
+    return km
+
+
+def stop_kernel(km) -> None:
+    """Kill a record's kernel (its work is done or abandoned), close the channels, remove its files."""
+    if km is None or km.__dict__.get("stopped"):
+        return
+    km.__dict__["stopped"] = True
+    from jupyter_core.utils import run_sync
+
+    async def stop() -> None:
+        try:
+            if km.has_kernel:
+                await km.provisioner.kill()
+                await km.provisioner.wait()
+        finally:
+            for kc in km.__dict__.get("made", ()):
+                kc.stop_channels()
+            await km.cleanup_resources()
+
+    try:
+        run_sync(stop)()
+    except Exception:  # noqa: BLE001 - stopping must never hide the record's own outcome
+        pass
+
+
+def execute(nb: nbformat.NotebookNode, params: Mapping[str, object], cwd: Path, km=None) -> nbformat.NotebookNode:
+    """Execute the notebook in `cwd` with a real python3 kernel; a failing cell becomes a RecordError.
+
+    `km`: a kernel already started in `cwd` by `start_kernel` (the caller stops it); by default
+    papermill starts one and shuts it down.
+    """
     papermill = quick_import("papermill")
     from papermill.exceptions import PapermillExecutionError
 
     prepared = with_parameters(nb, params)
+    extra = {"km": km} if km is not None else {"extra_arguments": list(KERNEL_ARGS)}
     try:
         return papermill.execute_notebook(
-            prepared, None, kernel_name="python3", progress_bar=False, cwd=str(cwd), log_output=False,
+            prepared, None, kernel_name="python3", progress_bar=False, cwd=str(cwd), log_output=False, **extra,
         )
     except PapermillExecutionError as exc:
         raise RecordError(f"笔记本第 {exc.exec_count} 个代码单元执行失败：{exc.ename}: {exc.evalue}") from exc
+
+
+# ---------------------------------------------------------------- the kernel nursery
+
+def notebook_imports(path: Path) -> tuple[str, ...]:
+    """The modules the code cells of a notebook import (`from a import b` gives a and a.b)."""
+    names: list[str] = []
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        try:
+            tree = ast.parse("".join(source) if isinstance(source, list) else str(source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names.extend(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+                names.extend(f"{node.module}.{a.name}" for a in node.names)
+    return tuple(dict.fromkeys(names))
+
+
+class NurseryError(RecordError):
+    """The nursery cannot fork a kernel (it died, or it is not supported here)."""
+
+
+def nursery_supported() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "pidfd_open")
+
+
+class KernelNursery:
+    """A parked interpreter that has imported ipykernel and the notebook's modules, and nothing else.
+
+    For each record it forks one new kernel process, which then initialises the IPython kernel
+    exactly as `python -m ipykernel_launcher -f CONNECTION_FILE` would, in the record's folder.
+    The kernel is a fresh process with an empty namespace that has run no record's code: what is
+    saved is the interpreter start-up and the imports (about 1 s of CPU per record). The nursery
+    runs no user code, holds no thread when it forks, and dies with the process that started it
+    (Linux PR_SET_PDEATHSIG); each kernel dies with the nursery. Linux only: elsewhere, and whenever
+    the nursery is gone, kernels start the ordinary way.
+    """
+
+    def __init__(self, notebook: Path | None = None):
+        if not nursery_supported():
+            raise NurseryError("此系统不支持预加载内核")
+        self._lock = threading.Lock()
+        reply_r, reply_w = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", "from dsr.record.notebook import _nursery_main; _nursery_main()",
+                 str(os.getpid()), str(reply_w), str(notebook or DEFAULT_NOTEBOOK)],
+                stdin=subprocess.PIPE, pass_fds=(reply_w,), close_fds=True,
+            )
+        finally:
+            os.close(reply_w)
+        self._reply = os.fdopen(reply_r, "r", encoding="utf-8")
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    @staticmethod
+    def can_launch(kernel_cmd: Sequence[str]) -> bool:
+        """Only the standard ipykernel command line is forked; anything else starts normally."""
+        return list(kernel_cmd[1:3]) == ["-m", "ipykernel_launcher"]
+
+    def launch(self, kernel_cmd: Sequence[str], cwd: str | None, env: Mapping[str, str] | None) -> ForkedKernel:
+        """Fork one kernel with this command line's arguments, in `cwd`, with `env`."""
+        # As jupyter_client's launcher does: the kernel knows the process that manages it (this one).
+        env = {**(env or os.environ), "JPY_PARENT_PID": str(os.getpid())}
+        argv = [*kernel_cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
+        request = {"argv": argv, "cwd": cwd or os.getcwd(), "env": env}
+        with self._lock:
+            try:
+                self._proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+                self._proc.stdin.flush()
+                line = self._reply.readline()
+            except (OSError, ValueError) as exc:
+                raise NurseryError(f"预加载内核进程不可用：{exc}") from exc
+        answer = json.loads(line) if line else {"error": "预加载内核进程已退出"}
+        if "pid" not in answer:
+            raise NurseryError(answer.get("error", "预加载内核进程无应答"))
+        return ForkedKernel(answer["pid"])
+
+    def close(self) -> None:
+        """End the nursery (kernels it forked die with it)."""
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._reply.close()
+
+
+class ForkedKernel:
+    """The Popen-like handle jupyter_client's provisioner needs, for a kernel forked by the nursery.
+
+    The kernel is the nursery's child, not ours: its exit is observed through a pidfd (readable once
+    it has ended, reaped or not; it also makes signals safe against pid reuse), and the nursery reaps
+    it. The exit status is not known here (0).
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._fd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._fd, self.returncode = None, 0
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._fd is not None and select.select([self._fd], [], [], 0)[0]:
+            self._done()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None and self._fd is not None:
+            if not select.select([self._fd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            self._done()
+        return self.returncode if self.returncode is not None else 0
+
+    def _done(self) -> None:
+        self.returncode = 0
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None and self._fd is not None:
+            try:
+                signal.pidfd_send_signal(self._fd, signum)
+            except ProcessLookupError:
+                self._done()
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; exit now if it already has."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _nursery_main() -> None:
+    """The nursery process: import, then fork one kernel per request line on stdin (pid on the reply fd)."""
+    parent, reply_fd, notebook = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an operator's Ctrl-C is for the batch, not the nursery
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
+        del sys.path[0]
+    from ipykernel import kernelapp  # noqa: F401 - the point is to have it imported
+
+    for name in notebook_imports(Path(notebook)):
+        try:
+            quick_import(name)
+        except Exception:  # noqa: BLE001 - `from a import function` names no module; the kernel imports for real
+            pass
+    # Reap each kernel as it ends (waited for, so its CPU time is counted in this process's children).
+    signal.signal(signal.SIGCHLD, _reap)
+    reply = os.fdopen(reply_fd, "w", encoding="utf-8")
+    me = os.getpid()
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        if threading.active_count() != 1:
+            answer = {"error": "预加载内核进程中有其他线程，不能分叉"}
+        else:
+            pid = os.fork()
+            if pid == 0:
+                _kernel_child(request, me, reply_fd)
+            answer = {"pid": pid}
+        reply.write(json.dumps(answer) + "\n")
+        reply.flush()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    while True:  # stdin closed: wait for the kernels still running (their owner stops them)
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+
+
+def _reap(*_: object) -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _kernel_child(request: Mapping[str, Any], nursery: int, reply_fd: int) -> None:
+    """In the forked child: become the kernel that `python -m ipykernel_launcher ARGV` would be."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setsid()  # its own process group, as jupyter_client's launcher gives a kernel
+        _die_with_parent(nursery)
+        os.close(reply_fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [sys.executable, *request["argv"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=list(request["argv"]))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)

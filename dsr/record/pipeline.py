@@ -122,11 +122,14 @@ def _load_rules(path: Path):
     return load_rules(path)
 
 
-def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetime | None = None) -> RecordPaths:
+def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetime | None = None, *,
+                nursery: nbrun.KernelNursery | None = None) -> RecordPaths:
     """Build, render, sign and write one brigade's record into `out_dir` (created; refused if it holds a record).
 
     `clock` is the record's created_at (ISO 8601 with offset); `now` is the real time the
-    signing certificate must be valid at (default: the system clock).
+    signing certificate must be valid at (default: the system clock). `nursery`: fork the record's
+    fresh kernel from this `KernelNursery` (a batch worker keeps one) instead of starting a new
+    interpreter.
     """
     from dsr.record.pdf import parse_clock
 
@@ -138,10 +141,14 @@ def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetim
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    km = None
     try:
-        _write_record(params, staging, files, identity, clock)
+        # Every refusal is made: start the kernel now, so it boots while this process stages the inputs.
+        km = nbrun.start_kernel(staging, nursery)
+        _write_record(params, staging, files, identity, clock, km)
         _publish(staging, out_dir)
     finally:
+        nbrun.stop_kernel(km)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return paths_of(out_dir)
@@ -180,7 +187,7 @@ def _warm_up() -> None:
         pass
 
 
-def _write_record(params: RecordParams, staging: Path, files, identity, clock: str) -> None:
+def _write_record(params: RecordParams, staging: Path, files, identity, clock: str, km=None) -> None:
     from dsr.record.pdf import Attachment, html_to_pdf
     from dsr.record.render import render_html
     from dsr.record.sign import sign_detached, sign_pdf
@@ -196,7 +203,10 @@ def _write_record(params: RecordParams, staging: Path, files, identity, clock: s
     # While the kernel works in its own process, this process loads the renderers on the other core.
     warm = threading.Thread(target=_warm_up, name="dsr-record-warm-up", daemon=True)
     warm.start()
-    executed = nbrun.execute(nb, parameters, cwd=staging)
+    try:
+        executed = nbrun.execute(nb, parameters, cwd=staging, km=km)
+    finally:
+        nbrun.stop_kernel(km)  # the notebook has run: its kernel is not needed for the rendering
     warm.join()
     record = staging / RECORD_FILE
     if not record.is_file():

@@ -1,0 +1,124 @@
+"""Record kernels: a kernel forked from a batch worker's nursery is a fresh process and gives the same record."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from dsr.record import notebook as nbrun
+from dsr.record.pipeline import make_record
+from record_data import CLOCK, made_record, params
+
+pytestmark = pytest.mark.skipif(not nbrun.nursery_supported(), reason="the kernel nursery needs Linux")
+
+
+def _run(km, code: str) -> dict:
+    """Execute `code` in a started kernel; return the reply content and the text it printed."""
+    from jupyter_client.blocking import BlockingKernelClient
+
+    kc = BlockingKernelClient(connection_file=km.connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        printed: list[str] = []
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda m: printed.append(
+            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        return {"status": reply["content"]["status"], "out": "".join(printed)}
+    finally:
+        kc.stop_channels()
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    """Whether process `pid` ends within `timeout` seconds."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture()
+def nursery():
+    n = nbrun.KernelNursery()
+    yield n
+    n.close()
+
+
+def test_each_forked_kernel_is_a_new_process_with_an_empty_namespace(nursery, tmp_path: Path):
+    """Two kernels from one nursery: different processes, the nursery's children, nothing carried over."""
+    first_dir, second_dir = tmp_path / "a", tmp_path / "b"
+    first_dir.mkdir()
+    second_dir.mkdir()
+    first = nbrun.start_kernel(first_dir, nursery)
+    try:
+        got = _run(first, "import os\nleft_behind = 42\nprint(os.getpid(), os.getppid(), os.getcwd())")
+        pid, ppid, cwd = got["out"].split()
+        assert got["status"] == "ok" and int(pid) == first.provisioner.pid and Path(cwd) == first_dir
+        assert int(ppid) == nursery._proc.pid  # forked by the nursery, not started by this process
+    finally:
+        nbrun.stop_kernel(first)
+    assert _gone(int(pid), 10)
+    second = nbrun.start_kernel(second_dir, nursery)
+    try:
+        got = _run(second, "import os, sys\nprint(os.getpid(), 'left_behind' in dir(), len(In), os.getcwd())")
+        pid2, leftover, history, cwd2 = got["out"].split()
+        assert int(pid2) != int(pid) and leftover == "False" and history == "2" and Path(cwd2) == second_dir
+    finally:
+        nbrun.stop_kernel(second)
+
+
+def test_a_kernel_dies_with_its_nursery(tmp_path: Path):
+    """kill -9 of the nursery ends the kernels forked from it (nothing lives on writing files)."""
+    n = nbrun.KernelNursery()
+    km = nbrun.start_kernel(tmp_path, n)
+    try:
+        assert _run(km, "print('up')")["out"].strip() == "up"
+        os.kill(n._proc.pid, signal.SIGKILL)
+        assert _gone(km.provisioner.pid, 10)
+        assert not n.alive() or n._proc.wait(5) is not None
+        # A record asked of a dead nursery gets an ordinary kernel instead.
+        other = nbrun.start_kernel(tmp_path, n)
+        try:
+            assert other.provisioner.process.__class__.__name__ == "Popen"
+            assert _run(other, "print(1 + 1)")["out"].strip() == "2"
+        finally:
+            nbrun.stop_kernel(other)
+    finally:
+        nbrun.stop_kernel(km)
+        n.close()
+
+
+def test_stop_kernel_ends_the_kernel_at_once(nursery, tmp_path: Path):
+    """The record's kernel is killed as soon as the notebook has run, and stopping twice is harmless."""
+    km = nbrun.start_kernel(tmp_path, nursery)
+    pid = km.provisioner.pid
+    _run(km, "x = 1")
+    start = time.monotonic()
+    nbrun.stop_kernel(km)
+    nbrun.stop_kernel(km)
+    assert _gone(pid, 5) and time.monotonic() - start < 5
+    assert not Path(km.connection_file).exists()
+
+
+@pytest.mark.slow
+def test_record_from_a_forked_kernel_is_byte_identical_to_one_from_a_fresh_kernel(tmp_path_factory, nursery):
+    """The batch's nursery kernels make exactly the record an ordinary fresh kernel makes."""
+    ceremony, fresh = made_record(tmp_path_factory)
+    forked = make_record(params(ceremony), tmp_path_factory.mktemp("forked") / "out", CLOCK, nursery=nursery)
+    assert forked.record.read_bytes() == fresh.record.read_bytes()
+    assert forked.html.read_bytes() == fresh.html.read_bytes()
+
+
+def test_notebook_imports_lists_the_modules_the_record_notebook_imports():
+    names = nbrun.notebook_imports(nbrun.DEFAULT_NOTEBOOK)
+    assert "dsr.core.draw" in names and "dsr.inputs.reader" in names
+    assert nbrun.notebook_imports(Path("no-such.ipynb")) == ()

@@ -3,8 +3,9 @@
 Usage: python bench/bench_record.py [--brigade 文峰区] [--runs 2]
 Uses the demo data (demo/data, params/demo) and a throw-away test identity. Each run is a fresh
 child process, as a batch worker or a verifier would start, so imports are counted. Wall and CPU
-seconds (the process and its kernel child) are printed; CPU time is the better figure on a
-loaded machine.
+seconds (the process and its kernel child) are printed, and for make_record each step's (CPU while
+the kernel runs is mostly the renderers' warm-up imports); CPU time is the better figure on a loaded
+machine.
 """
 
 from __future__ import annotations
@@ -65,11 +66,44 @@ def prepare(folder: Path, brigade: str) -> dict:
     }
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (the kernel)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def _stage_timer(stages: dict):
+    """Wrap the record's steps so each adds its wall and CPU seconds (own, children) to `stages`."""
+    from dsr.record import notebook, pdf, render, sign
+
+    def wrap(module, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            wall, (me, kids) = time.perf_counter(), _cpu()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                now, (me2, kids2) = time.perf_counter(), _cpu()
+                old = stages.get(label, (0.0, 0.0, 0.0))
+                stages[label] = (old[0] + now - wall, old[1] + me2 - me, old[2] + kids2 - kids)
+
+        setattr(module, name, timed)
+
+    wrap(notebook, "execute", "kernel (notebook run)")
+    wrap(render, "render_html", "HTML")
+    wrap(pdf, "html_to_pdf", "PDF (WeasyPrint)")
+    wrap(sign, "sign_pdf", "PAdES")
+    wrap(sign, "sign_detached", "CMS (2)")
+
+
 def child_make(spec_path: str, out: str) -> None:
-    """In a fresh process: import, make the record, print wall seconds."""
+    """In a fresh process: import, make the record, print the stages (JSON) and then the wall seconds."""
     start = time.perf_counter()
     from dsr.record.pipeline import RecordParams, make_record
 
+    stages: dict = {"import dsr.record.pipeline": (time.perf_counter() - start, *_cpu())}
+    _stage_timer(stages)
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     fields = {k: v for k, v in spec.items() if k not in ("ca", "units")}
     for key in ("detachment", "rules", "commitment", "frozen", "pkcs12"):
@@ -77,7 +111,10 @@ def child_make(spec_path: str, out: str) -> None:
     fields["workbooks"] = tuple(Path(w) for w in fields["workbooks"])
     fields["witnesses"] = tuple(fields["witnesses"])
     make_record(RecordParams(**fields), Path(out), CLOCK)
-    print(f"{time.perf_counter() - start:.3f}")
+    total = time.perf_counter() - start
+    stages["whole child process"] = (total, *_cpu())
+    print(json.dumps(stages))
+    print(f"{total:.3f}")
 
 
 def _timed(cmd: list[str]) -> tuple[float, float, str]:
@@ -91,6 +128,15 @@ def _timed(cmd: list[str]) -> tuple[float, float, str]:
         sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, done.stdout
+
+
+def _pages(pdf: Path) -> str:
+    """The page count pdfinfo reports (poppler-utils), or '?' without it."""
+    try:
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
 
 
 def calibrate() -> float:
@@ -115,9 +161,14 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             out = folder / f"record-{run}"
             wall, cpu, stdout = _timed([sys.executable, __file__, "--child", str(folder / "spec.json"), str(out)])
-            inner = float(stdout.strip().splitlines()[-1])
+            lines = stdout.strip().splitlines()
+            inner, stages = float(lines[-1]), json.loads(lines[-2])
             print(f"run {run}: make_record {wall:.2f} s wall (in-process {inner:.2f} s), {cpu:.2f} s CPU incl. kernel; "
                   f"load {os.getloadavg()[0]:.1f}")
+            for label, (s_wall, s_cpu, s_kids) in stages.items():
+                kids = f" + {s_kids:.2f} s CPU in the kernel" if s_kids > 0.005 else ""
+                print(f"    {label:28s} {s_wall:6.2f} s wall, {s_cpu:5.2f} s CPU{kids}")
+            print(f"    PDF pages: {_pages(out / 'record.pdf')}")
             dsr = [str(Path(sys.executable).parent / "dsr"), "verify", str(out), "--trust", spec["ca"]]
             wall, cpu, stdout = _timed(dsr)
             status = "ok" if stdout.strip().endswith("均通过") else "FAILED"

@@ -162,10 +162,31 @@ def last_draws(history: Sequence[HistoryEntry], day: dt.date) -> dict[str, Histo
 
 def _fast(cls, **fields):
     """An instance of frozen dataclass `cls` built without its __init__ (equal in every respect, several times
-    cheaper: a frozen __init__ sets each field through object.__setattr__). For the per-attempt hot path."""
+    cheaper: a frozen __init__ sets each field through object.__setattr__)."""
     o = object.__new__(cls)
     object.__setattr__(o, "__dict__", fields)
     return o
+
+
+class _Unfrozen:
+    """Same layout as the frozen result classes here; set up the ordinary way, then given their class.
+
+    Switching `__class__` between classes of identical layout is allowed; the result is an ordinary
+    instance of the frozen class, equal to one its __init__ makes, at a fraction of the cost (the
+    per-attempt hot path makes tens of thousands).
+    """
+
+
+def _attempt(index: int, ticket: str, list_: str, position: int, cert_no: str, outcome: str) -> Attempt:
+    a = _Unfrozen()
+    a.index = index  # in Attempt's field order, as __init__ would set them
+    a.ticket = ticket
+    a.list = list_
+    a.position = position
+    a.cert_no = cert_no
+    a.outcome = outcome
+    a.__class__ = Attempt
+    return a  # type: ignore[return-value]
 
 
 class _Matcher:
@@ -268,25 +289,37 @@ class _Matcher:
         """Draw one inspector from the list `kind` by successive inspector tickets of the unit."""
         names = self.leaders if kind == "leaders" else self.eligible
         chosen, specific, attempts = state["chosen"], state["specific"], state["attempts"]
-        level = next((lv for lv in (0, 1, 2) if self.open_count(kind, batch, cap, chosen, specific, lv) > 0), None)
-        if level is None:  # plan() refuses such inputs before the seed exists; kept as a safeguard
+        for level in (0, 1, 2):
+            if self.open_count(kind, batch, cap, chosen, specific, level) > 0:
+                break
+        else:  # plan() refuses such inputs before the seed exists; kept as a safeguard
             raise DrawError(infeasibility(self.pool, unit, self.rules.team.size, specific, chosen))
         if level:
             self.relaxed.setdefault((batch, level, role), []).append(unit.key)
+        ticket, size, prefix, j = self.ticket, len(names), unit.key + "|", state["j"]
+        total, loads, draw_cap = self.total, self.per_batch, self.draw_cap
         while True:
-            j = state["j"]
-            state["j"] = j + 1
-            t = self.ticket(f"{unit.key}|{j}")
-            pos = int.from_bytes(t, "big") % len(names)
+            t = ticket(prefix + str(j))
+            pos = int.from_bytes(t, "big") % size
             cert = names[pos]
-            why = self.blocked(cert, batch, cap, chosen, specific, level)
+            # blocked(), with free() inlined for the common case
+            if cert in chosen:
+                why: str | None = SKIP_IN_TEAM
+            elif cert in specific:
+                why = "、".join(specific[cert])
+            elif level < 2 and draw_cap is not None and total[cert] >= draw_cap:
+                why = self.draw_cap_text
+            elif level < 1 and loads[cert][batch - 1] >= cap:
+                why = self.free(cert, batch, cap, 0)
+            else:
+                why = None
+            j += 1
             if why is not None:
-                attempts.append(_fast(Attempt, index=j, ticket=t.hex(), list=kind, position=pos, cert_no=cert,
-                                      outcome=f"跳过：{why}"))
+                attempts.append(_attempt(j - 1, t.hex(), kind, pos, cert, "跳过：" + why))
                 continue
+            state["j"] = j
             over = level and self.free(cert, batch, cap, 0) is not None
-            attempts.append(_fast(Attempt, index=j, ticket=t.hex(), list=kind, position=pos, cert_no=cert,
-                                  outcome=role + OUTCOME_OVER_CAP if over else role))
+            attempts.append(_attempt(j - 1, t.hex(), kind, pos, cert, role + OUTCOME_OVER_CAP if over else role))
             chosen.append(cert)
             return cert
 

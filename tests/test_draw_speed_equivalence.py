@@ -1,0 +1,202 @@
+"""The draw's fast paths give exactly what the plain ones give: tickets from forked workers, the profile
+fields read per unit, outcomes and attempts built through a same-layout class, the paused collector."""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+from dataclasses import FrozenInstanceError, fields, replace
+
+import pytest
+from draw_factories import Conflict, crowded_key, inputs, inspector, multiplier_rules, other_key, rules, unit
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsr.core.canonical import canonical_bytes
+from dsr.core.draw import (
+    Profile,
+    UnitKeys,
+    UnitOutcome,
+    _lowest,
+    _profile,
+    _where,
+    profile_fields,
+    read_units,
+    run_draw,
+)
+from dsr.core.rules import HazardIndustry, Stratum, UnitFilter
+from dsr.core.teams import Attempt
+from dsr.core.tickets import LABEL_UNIT, ticket, ticket_hex_list, ticket_list
+from dsr.errors import DrawError
+from dsr.parallel import ParallelTickets, parallel_ticket_list
+
+SEED = b"speed equivalence seed"
+STAFF = [inspector(f"豫E{i:04d}", leader=i % 2 == 0) for i in range(12)]
+MAKERS = (unit, crowded_key, other_key)
+
+
+def directory(n: int, start: int = 0):
+    """n units of mixed strata, credit, risk and industry."""
+    return [MAKERS[i % 3](f"KEY{i * 7919 % 100003:09d}", credit="ABCD"[i % 4], risk=("低", "一般", "高")[i % 3],
+                          industry=("商贸", "化工", "餐饮", None)[i % 4]) for i in range(start, start + n)]
+
+
+def test_hex_tickets_are_the_tickets():
+    """ticket_hex_list is ticket_list in hex, and hex sorts as the bytes do."""
+    keys = [u.key for u in directory(200)]
+    as_bytes = ticket_list(SEED, LABEL_UNIT, keys)
+    as_hex = ticket_hex_list(SEED, LABEL_UNIT, keys)
+    assert as_hex == [t.hex() for t in as_bytes]
+    assert sorted(range(200), key=as_hex.__getitem__) == sorted(range(200), key=as_bytes.__getitem__)
+    with pytest.raises(ValueError):
+        ticket_hex_list(SEED, LABEL_UNIT, ["A\x00B"])
+
+
+def test_lowest_is_the_same_for_hex_and_bytes():
+    keys = [u.key for u in directory(3000)]
+    as_bytes = ticket_list(SEED, LABEL_UNIT, keys)
+    as_hex = [t.hex() for t in as_bytes]
+    members = list(range(0, 3000, 2))
+    for n in (0, 1, 17, 700, 1499, 1500, 2000):
+        assert sorted(_lowest(n, members, as_hex, keys)) == sorted(_lowest(n, members, as_bytes, keys))
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_started_tickets_give_the_same_draw(shuffle):
+    """run_draw with tickets started in forked workers (and helped from the back) is byte-identical."""
+    units = directory(3000)
+    inp = inputs(units, STAFF, multiplier_rules())
+    if shuffle:  # the workers hash in the given order, the draw needs key order
+        inp = replace(inp, units=tuple(reversed(inp.units)))
+    expected = canonical_bytes(run_draw(SEED, inp))
+    for workers in (2, 3):
+        assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(workers, min_keys=10))) == expected
+    assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(1))) == expected  # one CPU: computed here
+
+
+class _FailsInWorker(UnitKeys):
+    """Keys that cannot be read in a forked worker: the worker dies, its share is computed again here."""
+
+    def __init__(self, units):
+        super().__init__(units)
+        self._home = os.getpid()
+
+    def __getitem__(self, index):
+        if os.getpid() != self._home:
+            raise RuntimeError("worker failure")
+        return super().__getitem__(index)
+
+
+def test_a_failed_worker_is_replaced_here(capfd):
+    units = tuple(sorted(directory(2000), key=lambda u: u.key))
+    pending = ParallelTickets(2, min_keys=10).start(SEED, LABEL_UNIT, _FailsInWorker(units))
+    assert pending.result() == ticket_hex_list(SEED, LABEL_UNIT, [u.key for u in units])
+    pending.close()  # twice is fine
+    capfd.readouterr()  # the worker's traceback
+
+
+def test_started_workers_are_stopped_when_the_draw_is_refused():
+    """A refusal while the workers run (duplicate keys) leaves no worker behind and the collector as it was."""
+    units = directory(3000)
+    inp = inputs(units, STAFF)
+    inp = replace(inp, units=inp.units + (inp.units[5],))
+    before = {p.pid for p in __import__("multiprocessing").active_children()}
+    with pytest.raises(DrawError, match="单位代码重复"):
+        run_draw(SEED, inp, parallel_ticket_list(2, min_keys=10))
+    assert {p.pid for p in __import__("multiprocessing").active_children()} <= before
+    assert gc.isenabled()
+
+
+def test_the_collector_is_restored():
+    inp = inputs(directory(50), STAFF)
+    assert gc.isenabled()
+    run_draw(SEED, inp)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_draw(SEED, inp)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_outcomes_and_attempts_are_ordinary_frozen_instances():
+    """Built through a same-layout class, they equal what their constructors make, in every respect."""
+    res = run_draw(SEED, inputs(directory(60), STAFF))
+    for o in res.units[:5] + tuple(u for u in res.units if u.status == "drawn")[:3]:
+        assert type(o) is UnitOutcome
+        again = UnitOutcome(*(getattr(o, f.name) for f in fields(UnitOutcome)))
+        assert o == again and hash(o) == hash(again) and repr(o) == repr(again) and vars(o) == vars(again)
+        assert list(vars(o)) == [f.name for f in fields(UnitOutcome)]
+        assert pickle.loads(pickle.dumps(o)) == o
+        with pytest.raises(FrozenInstanceError):
+            o.status = "drawn"  # type: ignore[misc]
+    a = res.teams[0].attempts[0]
+    assert type(a) is Attempt and a == Attempt(*(getattr(a, f.name) for f in fields(Attempt)))
+    with pytest.raises(FrozenInstanceError):
+        a.outcome = "组长"  # type: ignore[misc]
+
+
+def test_unit_keys_reads_keys_lazily():
+    units = tuple(directory(10))
+    keys = UnitKeys(units)
+    assert len(keys) == 10 and list(keys) == [u.key for u in units] and keys[2:4] == [u.key for u in units[2:4]]
+    keys.known([u.key for u in units])
+    assert keys[3] == units[3].key and list(keys) == [u.key for u in units]
+
+
+def test_read_units_sorts_and_refuses_duplicates():
+    units = directory(30)
+    cols = read_units(replace(inputs(units, STAFF), units=tuple(reversed(sorted(units, key=lambda u: u.key)))))
+    assert cols.keys == sorted(u.key for u in units) and cols.order == list(range(29, -1, -1))
+    with pytest.raises(DrawError, match="单位代码重复"):
+        read_units(inputs(units + [units[3]], STAFF))
+
+
+FILTERS = st.builds(
+    UnitFilter,
+    unit_classes=st.sampled_from(((), ("一般单位",), ("消防安全重点单位", "九小场所"))),
+    crowded=st.sampled_from((None, True, False)),
+    public_gathering=st.sampled_from((None, True)),
+    key_categories=st.sampled_from(((), ("公众聚集场所",))),
+    industries=st.sampled_from(((), ("化工",), ("商贸", "餐饮"))),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FILTERS, min_size=1, max_size=4), st.booleans(), st.booleans(), st.booleans(),
+       st.sampled_from(((), (HazardIndustry("化工", multiplier=__import__("decimal").Decimal("1.5")),),
+                        (HazardIndustry("餐饮", ratio=__import__("decimal").Decimal("0.3")),))))
+def test_fields_left_unread_change_nothing(filters, multipliers, nine_small, priority, hazard):
+    """Every unit's Where from the fields the rules read equals its Where from the whole profile."""
+    from decimal import Decimal
+
+    strata = tuple(Stratum(f"层{i}", ("RATIO", "ALL", "COUNT")[i % 3], f, ratio=Decimal("0.2") if i % 3 == 0 else None,
+                           count=2 if i % 3 == 2 else None, multipliers=multipliers) for i, f in enumerate(filters))
+    r = multiplier_rules(strata=strata, include_nine_small=nine_small, priority_not_drawn_last_year=priority,
+                         hazard_industries=hazard)
+    used = profile_fields(r)
+    units = directory(48) + [unit("NINE00001", unit_class="九小场所"), unit("SHUT00001", status="停业"),
+                             crowded_key("PUB000001", public_gathering=True)]
+    for u in units:
+        whole = Profile(*(getattr(u, f) for f in Profile._fields))
+        assert _where(r, _profile(used, tuple(getattr(u, f) for f in used))) == _where(r, whole)
+
+
+def test_conflicts_history_and_priority_draw_the_same_in_both_ticket_modes():
+    import datetime as dt
+
+    from dsr.core.model import Exclusion, HistoryEntry
+
+    units = directory(600)
+    conflicts = [Conflict(STAFF[i % 12].cert_no, units[i].key, "近亲属", "本人申报", None, None) for i in range(0, 600, 9)]
+    history = [HistoryEntry(units[i].key, f"D{i}", dt.date(2025 + (i // 4) % 2, 3, 1), (STAFF[i % 12].cert_no,))
+               for i in range(0, 600, 4)]
+    exclusions = [Exclusion(units[i].key, "专项整治", None, None) for i in range(1, 600, 50)]
+    inp = inputs(units, STAFF, rules(priority_not_drawn_last_year=True), conflicts=conflicts, history=history,
+                 exclusions=exclusions)
+    plain = run_draw(SEED, inp)
+    assert {u.reason for u in plain.units} >= {"本年度已抽查", "不列入随机抽查：专项整治", None}
+    assert any(c.priority_N is not None and c.priority_N < c.N for s in plain.strata for c in s.cells)
+    assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(2, min_keys=10))) == canonical_bytes(plain)

@@ -9,7 +9,16 @@ import pickle
 from dataclasses import FrozenInstanceError, fields, replace
 
 import pytest
-from draw_factories import Conflict, crowded_key, inputs, inspector, multiplier_rules, other_key, rules, unit
+from draw_factories import (
+    Conflict,
+    crowded_key,
+    inputs,
+    inspector,
+    multiplier_rules,
+    other_key,
+    rules,
+    unit,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +36,7 @@ from dsr.core.draw import (
 )
 from dsr.core.rules import HazardIndustry, Stratum, UnitFilter
 from dsr.core.teams import Attempt
-from dsr.core.tickets import LABEL_UNIT, ticket, ticket_hex_list, ticket_list
+from dsr.core.tickets import LABEL_UNIT, ticket_hex_list, ticket_list
 from dsr.errors import DrawError
 from dsr.parallel import ParallelTickets, parallel_ticket_list
 
@@ -148,7 +157,7 @@ def test_unit_keys_reads_keys_lazily():
 
 def test_read_units_sorts_and_refuses_duplicates():
     units = directory(30)
-    cols = read_units(replace(inputs(units, STAFF), units=tuple(reversed(sorted(units, key=lambda u: u.key)))))
+    cols = read_units(replace(inputs(units, STAFF), units=tuple(sorted(units, key=lambda u: u.key, reverse=True))))
     assert cols.keys == sorted(u.key for u in units) and cols.order == list(range(29, -1, -1))
     with pytest.raises(DrawError, match="单位代码重复"):
         read_units(inputs(units + [units[3]], STAFF))

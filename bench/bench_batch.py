@@ -4,8 +4,9 @@
     python bench/bench_batch.py --brigades 20     # a quicker province
     python bench/bench_batch.py --skip-demo --no-records   # province: commitment and draw only
 
-CPU time is this process plus every waited-for child (workers, kernels): on a shared machine wall time
-is noisy, CPU time much less so.
+CPU time is this process plus every waited-for child (workers, their kernel nurseries and kernels): on a
+shared machine wall time is noisy, CPU time much less so. Peak RSS is printed for the parent and for the
+largest child.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ class Timer:
                 f"(parent {self.parent:.1f} s, workers and kernels {self.children:.1f} s)")
 
 
+def _peak_rss() -> str:
+    """Peak resident memory so far: this process, and the largest of its finished children (workers, kernels)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return f"peak RSS: parent {own:.0f} MiB, largest worker/kernel {kids:.0f} MiB"
+
+
 def _load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} cores"
@@ -91,7 +99,7 @@ def _batch(ceremony, root: Path, workers: int, label: str, records: bool = True)
     print(f"[{label}] per record: {full.wall / max(1, len(statuses)):.1f} s wall, "
           f"{full.cpu / max(1, len(statuses)):.1f} s CPU")
     print(f"[{label}] commitment to signed records: {commit.wall + full.wall:.1f} s wall, "
-          f"{commit.cpu + full.cpu:.1f} s CPU; after: {_load()}")
+          f"{commit.cpu + full.cpu:.1f} s CPU; after: {_load()}; {_peak_rss()}")
     with Timer() as rerun:
         again = run_batch(ceremony, root, workers=workers)
     assert all(r.status == "已存在" for r in again.rows), [r.status for r in again.rows]

@@ -186,6 +186,9 @@ class _Job:
     clock: str
 
 
+_NURSERY = None  # in a worker: the KernelNursery its records' kernels are forked from (None: start them normally)
+
+
 def _build_record(job: _Job) -> tuple[str, Path]:
     """Worker: make one record into its own work folder (the parent archives it)."""
     from dsr.record.pipeline import make_record
@@ -193,8 +196,43 @@ def _build_record(job: _Job) -> tuple[str, Path]:
     if job.work_dir.exists():
         shutil.rmtree(job.work_dir)
     job.work_dir.parent.mkdir(parents=True, exist_ok=True)
-    make_record(job.params, job.work_dir, job.clock)
+    nursery = _NURSERY if _NURSERY is not None and _NURSERY.alive() else None
+    make_record(job.params, job.work_dir, job.clock, nursery=nursery)
     return job.brigade, job.work_dir
+
+
+def _start_worker(notebook: Path | None) -> None:
+    """Worker initializer: die with the batch, then get ready for records while the parent commits and draws.
+
+    Starts the worker's kernel nursery (a parked interpreter that has imported ipykernel and the
+    notebook's modules; each record's fresh kernel is forked from it) and loads the renderers and
+    signers (WeasyPrint, pyHanko, nbconvert's template, papermill) once for all this worker's records.
+    Nothing is written. A failure here only means the first record pays for it.
+    """
+    global _NURSERY
+    _die_with_parent()
+    import atexit
+
+    from dsr.record import notebook as nbrun
+
+    if nbrun.nursery_supported():
+        try:
+            _NURSERY = nbrun.KernelNursery(notebook)
+            atexit.register(_NURSERY.close)  # reaped, so the kernels' CPU time is counted in the batch's
+        except (OSError, DsrError):
+            _NURSERY = None
+    from dsr.record.pipeline import _warm_up
+
+    _warm_up()
+    try:
+        nbrun.quick_import("papermill")
+    except ImportError:
+        pass
+
+
+def _ready() -> int:
+    """A no-op task: submitting one per worker makes the pool start them all now."""
+    return os.getpid()
 
 
 def _draw_payload(draw_id: str, date: str, result: Any, ceremony: cm.Ceremony) -> dict[str, Any]:
@@ -299,22 +337,44 @@ def run_batch(
     """
     root = Path(root)
     archive = Archive(root)
+    pool = _Workers(workers)
     with archive.batch_lock(wait), Ledger(root / LEDGER_NAME, root) as ledger:
         recovered = _recovery_notes(recover(archive, ledger))
         shutil.rmtree(archive.root / WORK, ignore_errors=True)  # we hold the lock: any work folder is stale
-        committed = commit(ceremony, archive, ledger, at=at)
-        base = BatchSummary(ceremony.ceremony_id, committed.sha256, archive.relative(committed.folder), None, None,
-                            recovered=recovered)
-        if commit_only:
-            return replace(base, ledger_head=ledger.head())
-        readings = ceremony_entropy(ceremony, committed)
-        presented = {b: committed.inputs.get(b) or _committed_inputs(committed, b)
-                     for b in committed.commitment["brigades"]}
-        result = cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
-                                 committed.documents, __version__, drawer=_brigade_drawer())
-        rows = _draw_all(ceremony, archive, ledger, committed, result, presented, readings, workers, at, progress)
-        return replace(base, seed=result.seed.hex(), canonical_entropy=result.canonical_entropy, rows=rows,
-                       ledger_head=ledger.head())
+        if not commit_only and _records_expected(ceremony, ledger):
+            # The workers get ready (spawn, imports, kernel nursery) while this process commits and draws.
+            pool.start(len(ceremony.brigades))
+        finished = False
+        try:
+            committed = commit(ceremony, archive, ledger, at=at)
+            base = BatchSummary(ceremony.ceremony_id, committed.sha256, archive.relative(committed.folder), None,
+                                None, recovered=recovered)
+            if commit_only:
+                finished = True
+                return replace(base, ledger_head=ledger.head())
+            readings = ceremony_entropy(ceremony, committed)
+            presented = {b: committed.inputs.get(b) or _committed_inputs(committed, b)
+                         for b in committed.commitment["brigades"]}
+            result = cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
+                                     committed.documents, __version__, drawer=_brigade_drawer())
+            rows = _draw_all(ceremony, archive, ledger, committed, result, presented, readings, pool, at, progress)
+            finished = True
+            return replace(base, seed=result.seed.hex(), canonical_entropy=result.canonical_entropy, rows=rows,
+                           ledger_head=ledger.head())
+        finally:
+            pool.close(abandon=not finished)
+
+
+def _records_expected(ceremony: Ceremony, ledger: Ledger) -> bool:
+    """Whether this run will most likely build records: entropy is given and some brigade has none yet.
+
+    Only decides whether the workers start early; a run that needs records anyway starts them later.
+    """
+    if ceremony.entropy is None and ceremony.entropy_values is None:
+        return False
+    done = {e.brigade for e in ledger.events("record")
+            if e.ceremony_id == ceremony.ceremony_id and e.draw_id and _this_ceremony(e.draw_id, ceremony.ceremony_id)}
+    return not set(ceremony.brigades) <= done
 
 
 def _recovery_notes(recovery: Any) -> tuple[str, ...]:
@@ -356,7 +416,7 @@ def _committed_inputs(committed: Committed, brigade: str):
 
 
 def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Committed, result: cm.Ceremony,
-              presented: Mapping[str, Any], readings: Any, workers: int, at: Callable[[], str],
+              presented: Mapping[str, Any], readings: Any, workers: _Workers, at: Callable[[], str],
               progress) -> tuple[BrigadeRow, ...]:
     """Append each brigade's draw, then build the missing records in parallel and archive them."""
     now = dt.datetime.now(dt.timezone.utc)
@@ -424,22 +484,49 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _run_jobs(jobs: list[_Job], workers: int, finish):
-    """Build records in `workers` processes; each finished one is archived at once by the parent.
+class _Workers:
+    """The record workers of one batch, started on demand or early (while the parent commits and draws).
 
     Workers are spawned, not forked, so they inherit neither the batch lock nor the ledger connection;
     a pool is used even for one worker, so a record never runs inside the caller (e.g. a Jupyter kernel,
     whose running event loop the signing code cannot share) and a crashing record cannot take the batch down.
     """
+
+    def __init__(self, workers: int, notebook: Path | None = None):
+        self.workers = max(1, workers)
+        self.notebook = notebook
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self, count: int) -> ProcessPoolExecutor:
+        """Start min(workers, count) workers now (each loads what records need before taking a job)."""
+        if self.pool is None:
+            size = max(1, min(self.workers, count))
+            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_start_worker, initargs=(self.notebook,))
+            for _ in range(size):  # one no-op per worker makes the pool spawn every worker at once
+                self.pool.submit(_ready)
+        return self.pool
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait for the workers to end; `abandon`: the batch failed, end them at once instead."""
+        if self.pool is None:
+            return
+        if abandon:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
+
+
+def _run_jobs(jobs: list[_Job], workers: _Workers, finish):
+    """Build records in the workers' processes; each finished one is archived at once by the parent."""
     if not jobs:
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             initializer=_die_with_parent) as pool:
-        futures = {pool.submit(_build_record, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            yield job, _finish_one(job, future.result, finish)
+    pool = workers.start(len(jobs))
+    futures = {pool.submit(_build_record, job): job for job in jobs}
+    for future in as_completed(futures):
+        job = futures[future]
+        yield job, _finish_one(job, future.result, finish)
 
 
 def _finish_one(job: _Job, get, finish) -> BrigadeRow | str:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable
+from itertools import count, repeat
+from operator import and_, eq, is_, is_not, itemgetter, mod, truth
 
 from dsr.core import model
 from dsr.inputs import normalize as nz
 from dsr.inputs import schema, uscc
 from dsr.inputs.headers import Layout
-from dsr.inputs.rows import DETACHMENT_UNIT, Context, Located, cells, complete
+from dsr.inputs.rows import DETACHMENT_UNIT, Context, Located, _empty, chunks
 
 _new = object.__new__
 KEY_UNIT = model.UNIT_CLASSES[0]  # 消防安全重点单位
@@ -27,20 +31,38 @@ def _header(layout: Layout, name: str) -> str:
 def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context, sink=None) -> list[Located]:
     """Every good row of one input as a located value; bad rows leave problems in ctx.
 
-    With a `sink(value, file, sheet, row)`, good values go to it instead and the list stays empty.
+    With a `sink(values, file, sheet, rows)` (lists of the good values of a chunk and their rows, in row order),
+    good values go to it instead and the list stays empty.
     """
     make = _BUILDERS[kind]
     out: list[Located] = []
-    for number, values in cells(rows, layout, ctx):
-        before = ctx.errors
-        if not complete(values):
-            continue
-        value = make(values, number, layout, ctx)
-        if value is not None and ctx.errors == before:
-            if sink is None:
-                out.append(Located(value, ctx.file, ctx.sheet, number))
-            else:
-                sink(value, ctx.file, ctx.sheet, number)
+    absent = {c.field: _empty(c) for c in layout.sheet.columns if c.field not in layout.positions}
+    quick = _QuickUnits(layout, ctx) if kind == schema.UNITS.kind else None
+    file, sheet = ctx.file, ctx.sheet
+    for numbers, fields, parsed, bad in chunks(rows, layout, ctx):
+        ready = quick.units(numbers, fields, parsed, bad, absent) if quick else None
+        if ready is not None and not any(map(is_, ready, repeat(None))):  # every row quick: the usual chunk
+            good, rows_of = ready, numbers
+        else:
+            good, rows_of = [], []
+            for i, (number, values) in enumerate(zip(numbers, zip(*parsed))):
+                if i in bad:
+                    continue  # a cell failed: the row is not built (the cell's problem says why)
+                if ready is not None and (unit := ready[i]) is not None:
+                    good.append(unit)  # a quick row: exactly what _unit would build, silently
+                    rows_of.append(number)
+                    continue
+                record = dict(zip(fields, values))
+                record.update(absent)
+                before = ctx.errors
+                value = make(record, number, layout, ctx)
+                if value is not None and ctx.errors == before:
+                    good.append(value)
+                    rows_of.append(number)
+        if sink is not None:
+            sink(good, file, sheet, rows_of)
+        else:  # Located(value, file, sheet, row), made in C
+            out.extend(map(tuple.__new__, repeat(Located), zip(good, repeat(file), repeat(sheet), rows_of)))
     return out
 
 
@@ -55,15 +77,81 @@ def _unit(v: dict, number: int, layout: Layout, ctx: Context) -> model.Unit | No
         return None
     credit_code, reg_no, legacy = key
     unit = _new(model.Unit)  # the frozen dataclass's __init__ sets each field through object.__setattr__: slow
-    unit.__dict__.update(
-        key=credit_code or reg_no, name=v["name"], credit_code=credit_code, reg_no=reg_no,
-        legal_rep=v["legal_rep"], address=v["address"], reg_authority=v["reg_authority"], brigade=brigade,
-        unit_class=v["unit_class"], key_category=v["key_category"], crowded=v["crowded"],
-        public_gathering=v["public_gathering"], building_category=v["building_category"],
-        floor_area=v["floor_area"], scale=v["scale"], facilities=v["facilities"], industry=v["industry"],
-        risk=v["risk"], credit=v["credit"], status=v["status"], legacy_code=legacy,
-    )  # the same fields in the same order as model.Unit(...) would set them
+    unit.__dict__.update(zip(_UNIT_FIELDS, (
+        credit_code or reg_no, v["name"], credit_code, reg_no, v["legal_rep"], v["address"], v["reg_authority"],
+        brigade, v["unit_class"], v["key_category"], v["crowded"], v["public_gathering"], v["building_category"],
+        v["floor_area"], v["scale"], v["facilities"], v["industry"], v["risk"], v["credit"], v["status"], legacy,
+    )))  # the same fields in the same order as model.Unit(...) would set them
     return unit
+
+
+_UNIT_FIELDS = tuple(f.name for f in dataclasses.fields(model.Unit))  # key, name, credit_code, ..., legacy_code
+_ALNUM = "[0-9A-HJ-NPQRTUWXY]"  # the credit-code alphabet (uscc.ALPHABET)
+
+
+class _QuickUnits:
+    """Units of the rows that need no message at all, decided column-wise; other rows go through `_unit`.
+
+    A row is quick when its code is a valid 统一社会信用代码 registered in this city and 历史代码 is not 是, its
+    管辖单位 names a brigade, and 重点单位类别 agrees with 单位类别. `_unit` would build the same Unit for it and
+    record nothing, so skipping it changes neither values nor messages.
+    """
+
+    def __init__(self, layout: Layout, ctx: Context) -> None:
+        city = ctx.detachment.city_division[:4]
+        self.city = city
+        # every code of a chunk joined with NUL: all valid in structure and registered in this city (the usual case)
+        self.all_local = re.compile(f"(?:\x00{_ALNUM}{{2}}{city}[0-9]{{{6 - len(city)}}}{_ALNUM}{{10}})*") \
+            if city.isascii() and city.isdigit() else None
+        self.brigades: dict[object, str | None] = {}
+        self.resolve = ctx.detachment.resolve_brigade
+        # the check character's residue: the code read backwards in base 34 (34 ≡ 3 mod 31, see uscc) includes
+        # the check character c at weight 3^17 ≡ 22; a valid code has Σ₁₇ + c ≡ 0, so the whole number ≡ 21·c
+        self.residue = {ch: 21 * value % 31 for value, ch in enumerate(uscc.ALPHABET)}
+
+    def units(self, numbers: list[int], fields: list[str], parsed: list, bad: set[int], absent: dict) -> list:
+        """For each row of a chunk: its Unit if the row is quick, else None."""
+        n = len(numbers)
+        column = dict(zip(fields, parsed))
+        for name, value in absent.items():
+            column[name] = [value] * n
+        codes = column["code"]
+        ok = self._valid_local(codes)
+        ok = list(map(and_, ok, map(is_, column["legacy_code"], repeat(False))))
+        brigade = self._brigades(column["brigade"])
+        ok = list(map(and_, ok, map(is_not, brigade, repeat(None))))
+        # 重点单位类别 filled exactly when 单位类别 is 消防安全重点单位
+        ok = list(map(and_, ok, map(eq, map(eq, column["unit_class"], repeat(KEY_UNIT)),
+                                    map(truth, column["key_category"]))))
+        for i in bad:
+            ok[i] = False
+        values = zip(codes, column["name"], codes, repeat(None), column["legal_rep"], column["address"],
+                     column["reg_authority"], brigade, *(column[f] for f in _UNIT_FIELDS[8:-1]), repeat(False))
+        new, unit_class, fields_ = _new, model.Unit, _UNIT_FIELDS
+        out: list = [None] * n
+        for i, good, row in zip(count(), ok, values):
+            if good:
+                unit = out[i] = new(unit_class)
+                unit.__dict__.update(zip(fields_, row))  # the fields in model.Unit's order, as _unit sets them
+        return out
+
+    def _valid_local(self, codes: list) -> list[bool]:
+        """Per code: a valid 统一社会信用代码 whose positions 3–8 are in this city."""
+        try:
+            joined = "\x00" + "\x00".join(codes)
+        except TypeError:  # a failed cell (_MISSING) in the column
+            joined = None
+        if joined is None or self.all_local is None or not self.all_local.fullmatch(joined):
+            return [c.__class__ is str and c.isascii() and len(c) == 18 and c.startswith(self.city, 2)
+                    and uscc.problem(c) is None for c in codes]
+        whole = map(int, joined[:0:-1].translate(uscc._AS_DIGITS).split("\x00")[::-1], repeat(34))
+        return list(map(eq, map(mod, whole, repeat(31)), map(self.residue.__getitem__, map(itemgetter(17), codes))))
+
+    def _brigades(self, texts: list) -> list:
+        seen = self.brigades
+        for text in set(texts).difference(seen):
+            seen[text] = self.resolve(text) if text.__class__ is str else None
+        return list(map(seen.__getitem__, texts))
 
 
 def _unit_key(code: str, legacy: bool, number: int, column: str, ctx: Context) -> tuple | None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import itertools
+import operator
 import re
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import ne, or_
 from pathlib import Path
 
 import python_calamine
@@ -31,6 +36,8 @@ from dsr.inputs.sources import (
     scan_sheet,
     sha256_file,
     sheet_part,
+    should_stream,
+    stream_table,
 )
 
 _TITLES = {fold(s.title): s for s in schema.SHEETS.values()}
@@ -88,22 +95,39 @@ class UnitTally:
         self.brigades: Counter = Counter()
         self.classes: Counter = Counter()
 
-    def add(self, unit: model.Unit, file: str, sheet: str | None, row: int) -> None:
-        """Count one good unit row; a key seen before is a duplicate, as in `_duplicates`."""
+    def add(self, units: list[model.Unit], file: str, sheet: str | None, rows: list[int]) -> None:
+        """Count good unit rows (in row order); a key seen before is a duplicate, as in `_duplicates`."""
+        if not units:
+            return
         if not self.files or self.files[-1] != (file, sheet):
             self.files.append((file, sheet))
-        at = (len(self.files) - 1) << 32 | row
-        seen = self.first.setdefault(unit.key, at)
-        if seen != at:
-            seen_file, seen_row = self.files[seen >> 32][0], seen & 0xFFFFFFFF
+        base = (len(self.files) - 1) << 32
+        ats = list(map(or_, repeat(base), rows))
+        keys = list(map(_KEY, units))
+        seen = list(map(self.first.setdefault, keys, ats))
+        for i in compress(itertools.count(), map(ne, seen, ats)):  # rare: duplicates, in row order
+            seen_file, seen_row = self.files[seen[i] >> 32][0], seen[i] & 0xFFFFFFFF
             where = f"第 {seen_row} 行" if seen_file == file else f"文件 {seen_file} 第 {seen_row} 行"
-            self.duplicates.append(Problem(file, f"代码重复：与{where}相同", sheet, row, schema.UNITS.columns[1].header,
-                                           unit.key, "每条记录的代码唯一"))
-        self.count += 1
-        self.brigades[unit.brigade] += 1
-        self.classes[unit.unit_class] += 1
-        self.legacy += unit.legacy_code
-        self.reg_only += unit.credit_code is None
+            self.duplicates.append(Problem(file, f"代码重复：与{where}相同", sheet, rows[i],
+                                           schema.UNITS.columns[1].header, keys[i], "每条记录的代码唯一"))
+        self.count += len(units)
+        self.brigades.update(map(_BRIGADE, units))
+        self.classes.update(map(_CLASS, units))
+        self.legacy += sum(map(_LEGACY, units))
+        self.reg_only += list(map(_CREDIT_CODE, units)).count(None)
+
+    def checkpoint(self) -> tuple:
+        """The state to return to if the file being read turns out damaged or is read again."""
+        return (len(self.first), len(self.files), len(self.duplicates), self.count, self.legacy, self.reg_only,
+                self.brigades.copy(), self.classes.copy())
+
+    def rollback(self, mark: tuple) -> None:
+        """Forget every row counted since `checkpoint()` (keys first seen since then are the newest in `first`)."""
+        keys, files, duplicates, self.count, self.legacy, self.reg_only, brigades, classes = mark
+        while len(self.first) > keys:
+            self.first.popitem()
+        del self.files[files:], self.duplicates[duplicates:]
+        self.brigades, self.classes = brigades, classes
 
 
 # ---------------------------------------------------------------- one file
@@ -121,10 +145,28 @@ def read_one(path: Path | str, detachment: Detachment, on: dt.date, tally: UnitT
     if suffix not in (".csv", ".xlsx", ".xlsm", ".xls"):
         return OneInput(None, (), None, (Problem(path.name, f"不支持的文件类型「{path.suffix}」", expected=".xlsx 或 .csv"),))
     try:
-        return _read_file(path, suffix == ".csv", detachment, on, tally)
+        with _collector_paused():
+            return _read_file(path, suffix == ".csv", detachment, on, tally)
     except _DAMAGED as exc:  # a zip or deflate stream broken past the first look: the workbook is damaged
         problem = Problem(path.name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")
         return OneInput(None, (), None, (problem,))
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """The cyclic garbage collector paused while a file is read (the previous state restored after).
+
+    Reading builds hundreds of thousands of lists, tuples and Units, none of them in a reference cycle; each
+    collection would walk every one of them kept so far, again and again. Memory is not affected: without
+    cycles, reference counting frees everything the collector would.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # What a damaged .xlsx raises while it is read: zipfile, zlib and calamine have no common base class.
@@ -133,18 +175,33 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, pytho
 
 def _read_file(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally: UnitTally | None) -> OneInput:
     """read_one once the file type is known (exceptions of a damaged workbook propagate to read_one)."""
+    mark = tally.checkpoint() if tally is not None else None
+    try:
+        try:
+            return _read_file_once(path, csv, detachment, on, tally, windowed=True)
+        except Unordered:  # a large sheet that cannot be read in windows after all: read it whole
+            if tally is not None:
+                tally.rollback(mark)
+            return _read_file_once(path, csv, detachment, on, tally, windowed=False)
+    except BaseException:
+        if tally is not None:
+            tally.rollback(mark)  # a damaged file counts no units
+        raise
+
+
+def _read_file_once(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally: UnitTally | None,
+                    windowed: bool) -> OneInput:
     if csv:
         table = read_csv(path)
         sheet = _csv_kind(path, table)
     else:
-        table, sheet = _open_xlsx(path)
-    if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
-        return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
+        table, sheet = _open_xlsx(path, windowed)
     try:
+        if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
+            return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
         return _read_table(path, table, sheet, detachment, on, tally)
-    except Unordered:  # a large sheet whose rows are out of order: read it whole after all
-        table, sheet = _open_xlsx(path, windowed=False)
-        return _read_table(path, table, sheet, detachment, on, tally)
+    finally:
+        table.close()
 
 
 def _open_xlsx(path: Path, windowed: bool = True) -> tuple[RawTable, schema.Sheet | None]:
@@ -157,10 +214,12 @@ def _open_xlsx(path: Path, windowed: bool = True) -> tuple[RawTable, schema.Shee
         return RawTable(path.name, None, "", None, [], problems=[_sheet_problem(path, book, names, titled)]), None
     name = titled[0]
     part = sheet_part(path, name)
-    scan = scan_sheet(path, part) if part else None
-    table = read_sheet(path, book, name, scan if windowed else None)
+    if part and windowed and should_stream(path, part):
+        table = stream_table(path, part, name)  # read in windows, formulas found on the way
+    else:
+        scan = scan_sheet(path, part) if part else None
+        table = read_sheet(path, book, name, scan)
     table.sha256 = sha256_file(path)
-    table.formulas = scan.formulas if scan else []
     return table, _TITLES[fold(name)]
 
 
@@ -194,32 +253,47 @@ def _csv_kind(path: Path, table: RawTable) -> schema.Sheet | None:
 def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: Detachment, on: dt.date,
                 tally: UnitTally | None = None) -> OneInput:
     where = {"file": path.name, "sheet": table.sheet}
-    problems = list(table.problems)
     rows = iter(table.rows)
     head = list(itertools.islice(rows, 1))
     header = head[0] if head else []
     if not any(cell_text(c) for c in header):
-        problems += _no_header(sheet, header, rows, where)
-        return OneInput(sheet.kind, (), None, tuple(problems))
+        found = _no_header(sheet, header, rows, where)
+        table.finish()
+        return OneInput(sheet.kind, (), None, tuple(table.problems + found))
     if score(sheet, header) == 0:
-        problems.append(Problem(**where, row=1, message="第 1 行不是本表的表头",
-                                expected="第 1 行为列名：" + "、".join(c.header for c in sheet.columns)))
-        return OneInput(sheet.kind, (), None, tuple(problems))
+        table.finish()
+        return OneInput(sheet.kind, (), None, tuple(table.problems + [
+            Problem(**where, row=1, message="第 1 行不是本表的表头",
+                    expected="第 1 行为列名：" + "、".join(c.header for c in sheet.columns))]))
     layout, found = match(sheet, header, where)
-    problems += found
-    problems += _formula_problems(table, layout, where)
     if any(p.severity == "error" for p in found):
-        return OneInput(sheet.kind, (), None, tuple(problems))
-    ctx = Context(path.name, table.sheet, detachment, on, formula_fields=_formula_fields(table.formulas, layout))
+        table.finish()
+        return OneInput(sheet.kind, (), None, tuple(table.problems + found + _formula_problems(table, layout, where)))
+    ctx = Context(path.name, table.sheet, detachment, on, formula_source=_FormulaFields(table, layout))
     sink = tally.add if tally is not None and sheet.kind == schema.UNITS.kind else None
     before = tally.count if sink else 0
     values = build(sheet.kind, rows, layout, ctx, sink)
+    table.finish()  # a streamed sheet: the merged cells and every formula are known once it has been read
     count = tally.count - before if sink else len(values)
+    problems = table.problems + found + _formula_problems(table, layout, where)
     problems += sorted(ctx.problems, key=lambda p: p.row or 0)  # cells are checked column-wise; report by row
     if not count and not ctx.errors and sheet.kind not in _MAY_BE_EMPTY:
         problems.append(Problem(**where, row=2, message="只有表头，没有数据行", expected="从第 2 行起每行一条记录"))
     source = SourceFile(path.name, sheet.kind, table.sha256, table.sheet, count, table.encoding)
     return OneInput(sheet.kind, tuple(values), source, tuple(problems))
+
+
+class _FormulaFields:
+    """(Excel row, field) of the formula cells found so far; a streamed sheet's list grows as it is read."""
+
+    def __init__(self, table: RawTable, layout: Layout) -> None:
+        self.table, self.layout, self.seen, self.fields = table, layout, -1, frozenset()
+
+    def __call__(self) -> frozenset[tuple[int, str]]:
+        refs = self.table.formulas
+        if len(refs) != self.seen:
+            self.seen, self.fields = len(refs), _formula_fields(list(refs), self.layout)
+        return self.fields
 
 
 def _no_header(sheet: schema.Sheet, header: list, rows: Iterable[list], where: dict) -> list[Problem]:
@@ -284,6 +358,11 @@ def check_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.dat
 def _read_all(paths: Sequence[Path | str], detachment: Detachment, on: dt.date,
               tally: UnitTally | None) -> CheckedInputs:
     results = [read_one(p, detachment, on, tally) for p in paths]
+    with _collector_paused():
+        return _join(results, tally)
+
+
+def _join(results: list[OneInput], tally: UnitTally | None) -> CheckedInputs:
     problems = [p for r in results for p in r.problems]
     by_kind: dict[str, list[Located]] = {k: [] for k in schema.SHEETS}
     for r in results:
@@ -294,7 +373,7 @@ def _read_all(paths: Sequence[Path | str], detachment: Detachment, on: dt.date,
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     directory = model.Directory(
-        units=_sorted(by_kind["units"], lambda u: u.key),
+        units=_sorted(by_kind["units"], _KEY),
         inspectors=_sorted(by_kind["inspectors"], lambda i: i.cert_no),
         items=_sorted(by_kind["items"], lambda i: i.code),
         conflicts=_sorted(by_kind["conflicts"], lambda c: (c.cert_no, c.unit_key, str(c.valid_from))),
@@ -303,19 +382,27 @@ def _read_all(paths: Sequence[Path | str], detachment: Detachment, on: dt.date,
     return CheckedInputs(directory, tuple(problems), tuple(r.source for r in results if r.source), tally)
 
 
+_KEY = operator.attrgetter("key")
+_BRIGADE, _CLASS = operator.attrgetter("brigade"), operator.attrgetter("unit_class")
+_LEGACY, _CREDIT_CODE = operator.attrgetter("legacy_code"), operator.attrgetter("credit_code")
+
+
 def _sorted(located: list[Located], key) -> tuple:
     # Row order must never matter downstream.
-    return tuple(sorted((x.value for x in located), key=key))
+    return tuple(sorted(map(_VALUE, located), key=key))
+
+
+_VALUE = operator.itemgetter(0)  # Located.value
 
 
 def cross_check(by_kind: dict[str, list[Located]], present: set[str], tally: UnitTally | None = None) -> list[Problem]:
     """Duplicate keys across all files of an input, and references between inputs of this run."""
-    problems = _duplicates(by_kind["units"], lambda u: u.key, "代码重复")
+    problems = _duplicates(by_kind["units"], _KEY, "代码重复")
     if tally is not None:
         problems += tally.duplicates
     problems += _duplicates(by_kind["inspectors"], lambda i: i.cert_no, "执法证号重复")
     problems += _duplicates(by_kind["items"], lambda i: i.code, "事项编码重复")
-    units = tally.first if tally is not None else {x.value.key for x in by_kind["units"]}
+    units = tally.first if tally is not None else set(map(_KEY, map(_VALUE, by_kind["units"])))
     certs = {x.value.cert_no for x in by_kind["inspectors"]}
     codes = {x.value.code for x in by_kind["items"]}
     for x in by_kind["conflicts"]:
@@ -340,6 +427,9 @@ def _at(x: Located, column: str, value: str, message: str, expected: str | None 
 
 
 def _duplicates(located: list[Located], key, message: str) -> list[Problem]:
+    keys = list(map(key, map(_VALUE, located)))
+    if len(set(keys)) == len(keys):  # the usual case: no key twice
+        return []
     first: dict[str, Located] = {}
     problems = []
     for x in located:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import compress, count, repeat, zip_longest
+from operator import add, is_, sub
 from typing import NamedTuple
 
 from dsr.errors import Problem
@@ -41,6 +43,7 @@ class Context:
     detachment: Detachment
     on: dt.date
     formula_fields: frozenset[tuple[int, str]] = frozenset()  # (Excel row, field) already reported as formulas
+    formula_source: Callable[[], frozenset[tuple[int, str]]] | None = None  # refreshes formula_fields per chunk
     problems: list[Problem] = field(default_factory=list)
     errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
 
@@ -61,6 +64,11 @@ _TRIM_CLASS = "[" + re.escape(nz.TRIM) + "]"
 # In a column joined with \x00 (and one more at each end): a cell that starts or ends with a character `clean`
 # would remove. The pattern starts with a literal, so the search jumps from separator to separator.
 _UNTRIMMED = re.compile(f"\x00(?:{_TRIM_CLASS}|(?<={_TRIM_CLASS}\x00))")
+_CONTROL_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL is the separator of a joined column
+# A joined column (NUL before, between and after the cells) whose every cell is non-empty ASCII letters and digits
+# (what str.isascii() and str.isalnum() accept), or ASCII digits (str.isascii() and str.isdigit()).
+_ASCII_ALNUM_CELLS = re.compile("\x00(?:[0-9A-Za-z]+\x00)*")
+_ASCII_DIGIT_CELLS = re.compile("\x00(?:[0-9]+\x00)*")
 
 
 def _parser(kind: str, col: schema.Column) -> Callable[[object], tuple[object, str | None, str | None]]:
@@ -129,26 +137,50 @@ _CHUNK_ROWS = 4096  # rows converted together: column-wise in comprehensions, me
 
 def cells(rows: Iterable[list], layout: Layout, ctx: Context) -> Iterable[tuple[int, dict]]:
     """(Excel row, field ▶ parsed value) for every non-blank data row; bad cells become problems."""
-    plan = [(col, *layout.positions[col.field]) for col in layout.sheet.columns if col.field in layout.positions]
-    fields = [col.field for col, _, _ in plan]
     absent = {c.field: _empty(c) for c in layout.sheet.columns if c.field not in layout.positions}
-    width = max(index for _, index, _ in plan) + 1
-    first = 2
-    for chunk in _batches(rows, _CHUNK_ROWS):
-        numbers, kept = [], []
-        for offset, row in enumerate(chunk):
-            if not _blank(row):
-                numbers.append(first + offset)
-                kept.append(row if len(row) >= width else [*row, *[""] * (width - len(row))])
-        first += len(chunk)
-        if not kept:
-            continue
-        columns = list(zip(*kept))  # transposed in C
-        parsed = [_column(layout.sheet.kind, col, columns[index], numbers, header, ctx) for col, index, header in plan]
+    for numbers, fields, parsed, _bad in chunks(rows, layout, ctx):
         for number, values in zip(numbers, zip(*parsed)):
             record = dict(zip(fields, values))
             record.update(absent)
             yield number, record
+
+
+def chunks(rows: Iterable[list], layout: Layout, ctx: Context) -> Iterable[tuple[list[int], list[str], list, set]]:
+    """Per chunk of rows: (Excel row numbers, fields, one parsed column per field, indices of rows with a bad cell).
+
+    Only non-blank rows are kept. A bad cell holds _MISSING and has left a problem in ctx.
+    """
+    plan = [(col, *layout.positions[col.field]) for col in layout.sheet.columns if col.field in layout.positions]
+    fields = [col.field for col, _, _ in plan]
+    width = max(index for _, index, _ in plan) + 1
+    first = 2
+    for chunk in _batches(rows, _CHUNK_ROWS):
+        try:  # cells filled per row, counted in C
+            filled = list(map(sub, map(len, chunk), map(add, map(list.count, chunk, repeat("")),
+                                                             map(list.count, chunk, repeat(None)))))
+        except TypeError:  # a row that is not a list
+            filled = [len(row) - row.count("") - row.count(None) for row in chunk]
+        if min(filled) > 2:  # the usual chunk: no blank row
+            numbers, kept = list(range(first, first + len(chunk))), chunk
+        else:
+            numbers, kept = [], []
+            for number, row, full in zip(count(first), chunk, filled):
+                if full > 2 or full and any(nz.cell_text(c) for c in row if c is not None):
+                    numbers.append(number)
+                    kept.append(row)
+        first += len(chunk)
+        if not kept:
+            continue
+        if ctx.formula_source is not None:  # a streamed sheet: the formulas of these rows are known by now
+            ctx.formula_fields = ctx.formula_source()
+        # transposed in C; short rows (a window of a sheet may end before the last column) padded with ""
+        columns = list(zip_longest(*kept, fillvalue=""))
+        if len(columns) < width:
+            columns += [("",) * len(kept)] * (width - len(columns))
+        bad: set[int] = set()
+        parsed = [_column(layout.sheet.kind, col, columns[index], numbers, header, ctx, bad)
+                  for col, index, header in plan]
+        yield numbers, fields, parsed, bad
 
 
 def _batches(rows: Iterable[list], size: int) -> Iterable[list]:
@@ -157,36 +189,81 @@ def _batches(rows: Iterable[list], size: int) -> Iterable[list]:
         yield chunk
 
 
-def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], header: str, ctx: Context) -> list:
-    """One column of a chunk: a fast comprehension for ordinary cells, `_cell` for the rest."""
+def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], header: str, ctx: Context,
+            bad: set[int] | None = None) -> list:
+    """One column of a chunk: a fast comprehension for ordinary cells, `_cell` for the rest.
+
+    Indices of cells that failed (_MISSING) are added to `bad`.
+    """
     try:
         joined = "\x00".join(("", *raw, ""))  # C speed; TypeError if the column holds numbers, dates or None
     except TypeError:
         joined = None
-    if joined is None or _UNTRIMMED.search(joined):
-        vals = [v.strip(_TRIM) if v.__class__ is str else v for v in raw]
-        texts = [v for v in vals if v.__class__ is str]
-    else:  # no cell starts or ends with a character to trim: the column is used as read
-        vals = texts = list(raw)
-    out = _fast(kind, col, vals)
-    if _CONTROL.search("\n".join(texts)):  # one C-speed search per column
-        _controls(col, vals, out, numbers, header, ctx)
+    if (joined is not None and joined.count("\x00") == len(raw) + 1 and not _UNTRIMMED.search(joined)
+            and not _CONTROL_BUT_NUL.search(joined)):
+        # text cells only, none to trim, no control character (no NUL but the separators): the whole column is
+        # judged in C; only the cells it cannot vouch for go through the comprehension of _fast
+        vals = list(raw)
+        out = _fast_text_column(kind, col, vals, joined)
+        failed = False
+    else:
+        if joined is None or _UNTRIMMED.search(joined):
+            vals = [v.strip(_TRIM) if v.__class__ is str else v for v in raw]
+            texts = [v for v in vals if v.__class__ is str]
+        else:  # no cell starts or ends with a character to trim: the column is used as read
+            vals = texts = list(raw)
+        out = _fast(kind, col, vals)
+        failed = bool(_CONTROL.search("\n".join(texts)))  # one C-speed search per column
+        if failed:
+            _controls(col, vals, out, numbers, header, ctx)
+    slow = list(compress(count(), map(is_, out, repeat(_SLOW))))  # found by identity, in C
+    if slow:
+        formulas = ctx.formula_fields
+        if formulas and any(field == col.field for _, field in formulas):
+            _slow_cells(kind, col, vals, out, slow, numbers, header, ctx)
+        else:
+            _slow_values(kind, col, vals, out, slow, numbers, header, ctx, joined is not None)
+    if bad is not None and (slow or failed):  # only _controls and the slow cells can fail
+        bad.update(compress(count(), map(is_, out, repeat(_MISSING))))
+    return out
+
+
+def _slow_values(kind: str, col: schema.Column, vals: list, out: list, slow: list[int], numbers: list[int],
+                 header: str, ctx: Context, texts_only: bool) -> None:
+    """The cells the fast path left, in a column without formulas: each distinct value judged once.
+
+    A value that needs no message takes the value `_cell` would give; the others go through `_cell`, in row order.
+    """
+    parse = _memo(_parser(kind, col))
+    raws = list(map(vals.__getitem__, slow))
+    keys = raws if texts_only else [(raw.__class__, raw) for raw in raws]  # as _memo keys them
+    quiet = dict(zip(reversed(keys), reversed(raws)))  # each distinct key with its first value
+    for key, raw in quiet.items():
+        quiet[key] = _quiet(col, raw, parse)
+    values = list(map(quiet.__getitem__, keys))
+    if len(slow) == len(out) and not any(map(is_, values, repeat(_SLOW))):
+        out[:] = values
+        return
+    for i, value in zip(slow, values):
+        out[i] = value if value is not _SLOW else _cell(col, header, vals[i], parse, numbers[i], ctx)
+
+
+def _slow_cells(kind: str, col: schema.Column, vals: list, out: list, slow: list[int], numbers: list[int],
+                header: str, ctx: Context) -> None:
+    """The cells the fast path left, one by one (a column with formula cells)."""
     if not col.nonempty and not col.warn_empty:  # blank optional cells need no message
         empty = _empty(col)
-        out = [empty if v == "" or v is None else x for v, x in zip(vals, out)]
-    parse = None
-    i = -1
-    while True:
-        try:
-            i = out.index(_SLOW, i + 1)
-        except ValueError:
-            break
+        for i in slow:
+            if vals[i] == "" or vals[i] is None:
+                out[i] = empty
+    parse = _memo(_parser(kind, col))
+    for i in slow:
+        if out[i] is not _SLOW:
+            continue
         if (numbers[i], col.field) in ctx.formula_fields:
             out[i] = _MISSING  # reported once, as a formula; its cached value means nothing
             continue
-        parse = parse or _memo(_parser(kind, col))
         out[i] = _cell(col, header, vals[i], parse, numbers[i], ctx)
-    return out
 
 
 def _controls(col: schema.Column, vals: list, out: list, numbers: list[int], header: str, ctx: Context) -> None:
@@ -211,6 +288,31 @@ def _memo(parse: Callable) -> Callable:
     return parse_once
 
 
+def _fast_text_column(kind: str, col: schema.Column, vals: list, joined: str) -> list:
+    """_fast for a column of text cells that holds no NUL, joined with NUL separators (and one at each end).
+
+    The same values as _fast, found with C-speed searches of the joined column and C-level maps where possible;
+    an empty cell of an optional column already takes its empty value here.
+    """
+    blank = _empty(col) if not col.nonempty and not col.warn_empty else _SLOW  # what an empty cell becomes
+    if col.kind == schema.TEXT and "\x00=" not in joined:
+        share = {"": blank}.setdefault  # equal texts in a chunk (登记机关, 行业, …) become one object
+        return list(map(share, vals, vals))
+    if col.kind == schema.CODE and _ASCII_ALNUM_CELLS.fullmatch(joined):
+        return joined[1:-1].upper().split("\x00") if vals else []
+    if col.kind == schema.ENUM:
+        canonical = {c: c for c in col.choices}  # one shared string per choice, not one per cell
+        canonical.setdefault("", blank)
+        return list(map(canonical.get, vals, repeat(_SLOW)))
+    if col.kind == schema.BOOL:
+        return list(map({**_BOOL, "": blank}.get, vals, repeat(_SLOW)))
+    if col.kind == schema.DECIMAL and _ASCII_DIGIT_CELLS.fullmatch(joined):
+        return list(map(Decimal, vals))
+    if col.kind == schema.DATE:
+        return [_SLOW] * len(vals)  # text, not a date cell
+    return _fast(kind, col, vals)
+
+
 def _fast(kind: str, col: schema.Column, vals: list) -> list:
     """Ordinary values converted in one comprehension; _SLOW marks cells needing `_cell`."""
     if col.kind == schema.TEXT:
@@ -230,9 +332,22 @@ def _fast(kind: str, col: schema.Column, vals: list) -> list:
     return [_SLOW] * len(vals)
 
 
-def _blank(row: list) -> bool:
-    filled = len(row) - row.count("") - row.count(None)  # counted in C: most rows end here
-    return filled == 0 or (filled <= 2 and not any(nz.cell_text(c) for c in row if c is not None))
+_UNSEEN = object()
+
+
+def _quiet(col: schema.Column, raw: object, parse: Callable) -> object:
+    """What `_cell` returns for `raw` if it records no problem for it, else _SLOW (then `_cell` must run).
+
+    It does what `_cell` does, minus the recording: the outcome depends on the value alone, not on its row.
+    """
+    if raw.__class__ is str:
+        raw = nz.clean(raw)
+        if raw[:1] == "=":
+            return _SLOW
+    if raw == "" or raw is None:
+        return _SLOW if col.nonempty or col.warn_empty else _empty(col)
+    value, message, _expected = parse(raw)
+    return _SLOW if message else value
 
 
 def _cell(col, header, raw, parse, number, ctx) -> object:
@@ -257,4 +372,4 @@ def _cell(col, header, raw, parse, number, ctx) -> object:
 
 def complete(values: dict) -> bool:
     """True if every cell of the row parsed (no problem was recorded for it)."""
-    return _MISSING not in values.values()
+    return not any(v is _MISSING for v in values.values())

@@ -6,8 +6,11 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import posixpath
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +48,26 @@ class RawTable:
     rows: list | Iterator  # list of cell lists; row 1 is the header row
     problems: list[Problem] = field(default_factory=list)
     formulas: list[str] = field(default_factory=list)  # references of formula cells (xlsx only)
+    stream: SheetStream | None = None  # a large sheet read in windows: problems and formulas complete at finish()
+
+    def finish(self) -> None:
+        """Complete `problems` and `formulas` (a streamed sheet reads the rest of its XML, unparsed)."""
+        if self.stream is not None:
+            self.stream.finish()
+            self.problems = self.stream.problems + self.problems
+            self.formulas = self.stream.formulas
+            self.stream = None
+
+    def close(self) -> None:
+        """Stop a streamed sheet's threads (idempotent; nothing to do otherwise)."""
+        if self.stream is not None:
+            self.stream.close()
+
+
+def stream_table(path: Path, part: str, sheet: str) -> RawTable:
+    """A large sheet as a RawTable whose rows are read in windows (`SheetStream`); call finish() and close()."""
+    stream = SheetStream(path, part, sheet)
+    return RawTable(path.name, sheet, "", None, stream.rows(), formulas=stream.formulas, stream=stream)
 
 
 def sha256_file(path: Path) -> str:
@@ -115,41 +138,72 @@ class SheetScan:
     windowable: bool = False  # plain <row r="..."> elements, no namespace prefixes: may be cut at </row>
 
 
+def _open_part(zf: zipfile.ZipFile, part: str):
+    """The member's info and stream; a member the workbook names but the zip lacks is a damaged zip, not a KeyError."""
+    try:
+        return zf.getinfo(part), zf.open(part)
+    except KeyError:
+        raise zipfile.BadZipFile(f"the zip has no member {part!r}") from None
+
+
+class _Scanner:
+    """The formula, head and tail scan of a sheet's XML, fed the decompressed XML in the pieces it is read in."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.carry = b""  # the unfinished cell at the end of the last piece
+        self.head: bytes | None = None
+        self.windowable = True
+        self.after: list[bytes] | None = None  # from </sheetData> on
+        self.before = b""  # the XML read while the head was still incomplete
+
+    def feed(self, chunk: bytes) -> None:
+        """One piece of the XML (b"" at the end)."""
+        body, self.carry = _split(self.carry + chunk, final=not chunk)
+        if self.head is None:
+            m = _SHEET_DATA.search(self.before + body)
+            if m:
+                self.head, self.windowable = (self.before + body)[:m.end()], m.group(0) == b"<sheetData>"
+                body = body[max(0, m.end() - len(self.before)):]
+                self.before = b""
+            else:
+                self.before += body
+        if self.after is not None:
+            self.after.append(body)
+        elif self.head is not None:
+            end = body.find(b"</sheetData>")
+            if end >= 0:
+                self.after = [body[end:]]
+                body = body[:end]
+            # rows of a window are numbered by calamine from their r attribute alone
+            self.windowable = (self.windowable and (b":" not in body or b":row" not in body)
+                               and body.count(b"<row") == body.count(b'<row r="'))
+        if len(self.found) < _MAX_FORMULAS:
+            # plain byte searches before any regex (a single byte is found fastest: most pieces have no "f")
+            maybe = b"f" in body and (b"<f" in body or b":f" in body)
+            if maybe and _FORMULA.search(body):  # rare: only then walk the cells of this chunk
+                self.found.extend(_formulas_in(body))
+
+    def result(self, size: int, part: str) -> SheetScan:
+        """What the whole pass found (call after feeding the final b"")."""
+        scan = SheetScan(self.found[:_MAX_FORMULAS], size, part)
+        if self.head is not None and self.after is not None:
+            scan.head, scan.tail, scan.windowable = self.head, b"".join(self.after), self.windowable
+        return scan
+
+
 def scan_sheet(path: Path, part: str) -> SheetScan:
     """Formula cells (at most 50), and the sheet XML's head and tail, in one streamed pass."""
-    found: list[str] = []
-    with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
-        scan = SheetScan(found, zf.getinfo(part).file_size, part)
-        tail, head, windowable, after, before = b"", None, True, None, b""
-        while True:
-            chunk = fh.read(_CHUNK)
-            body, tail = _split(tail + chunk, final=not chunk)
-            if head is None:
-                m = _SHEET_DATA.search(before + body)
-                if m:
-                    head, windowable = (before + body)[:m.end()], m.group(0) == b"<sheetData>"
-                    body = body[max(0, m.end() - len(before)):]
-                else:
-                    before += body
-            if after is not None:
-                after.append(body)
-            elif head is not None:
-                end = body.find(b"</sheetData>")
-                if end >= 0:
-                    after = [body[end:]]
-                    body = body[:end]
-                # rows of a window are numbered by calamine from their r attribute alone
-                windowable = windowable and b":row" not in body and body.count(b"<row") == body.count(b'<row r="')
-            if len(found) < _MAX_FORMULAS:
-                maybe = b"<f" in body or b":f" in body  # a plain byte search before any regex
-                if maybe and _FORMULA.search(body):  # rare: only then walk the cells of this chunk
-                    found.extend(_formulas_in(body))
-            if not chunk:
-                break
-    del found[_MAX_FORMULAS:]
-    if head is not None and after is not None:
-        scan.head, scan.tail, scan.windowable = head, b"".join(after), windowable
-    return scan
+    with zipfile.ZipFile(path) as zf:
+        info, fh = _open_part(zf, part)
+        with fh:
+            scanner = _Scanner()
+            while True:
+                chunk = fh.read(_CHUNK)
+                scanner.feed(chunk)
+                if not chunk:
+                    break
+    return scanner.result(info.file_size, part)
 
 
 def _split(buf: bytes, final: bool) -> tuple[bytes, bytes]:
@@ -176,19 +230,14 @@ def read_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str,
                scan: SheetScan | None = None) -> RawTable:
     """Rows of one sheet from Excel row 1, with merged ranges and formulas reported as problems.
 
-    With a `scan` of a large, plainly written sheet, the rows are read lazily in windows (`WINDOW`).
+    The sheet is read whole by calamine; `scan` (if given) supplies the formula cells. Large sheets are read
+    in windows by `stream_sheet` instead.
     """
     table = RawTable(path.name, sheet, "", None, [])
-    windowed = scan is not None and scan.windowable and scan.size > 2 * WINDOW
-    data = _window_book(path, scan, b"").get_sheet_by_name(sheet) if windowed else book.get_sheet_by_name(sheet)
-    for (r1, c1), (r2, c2) in data.merged_cell_ranges or ():
-        ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
-        what = "表头中有合并单元格" if r1 == 0 else "有合并单元格"
-        table.problems.append(Problem(path.name, f"{what} {ref}", sheet=sheet, row=r1 + 1,
-                                      expected="取消合并，每个单元格各填一个值"))
-    if windowed:
-        table.rows = _windowed_rows(path, scan, sheet)
-        return table
+    data = book.get_sheet_by_name(sheet)
+    table.problems.extend(_merge_problems(path.name, sheet, data))
+    if scan is not None:
+        table.formulas = scan.formulas
     if data.height == 0 or data.width == 0:
         return table
     offset = data.start[1]  # iter_rows starts at row 1 but at the first used column
@@ -196,85 +245,217 @@ def read_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str,
     return table
 
 
+def _merge_problems(file: str, sheet: str, data: python_calamine.CalamineSheet) -> list[Problem]:
+    problems = []
+    for (r1, c1), (r2, c2) in data.merged_cell_ranges or ():
+        ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+        what = "表头中有合并单元格" if r1 == 0 else "有合并单元格"
+        problems.append(Problem(file, f"{what} {ref}", sheet=sheet, row=r1 + 1, expected="取消合并，每个单元格各填一个值"))
+    return problems
+
+
 class Unordered(Exception):
-    """Rows of a sheet read in windows were not in ascending order: read it whole instead."""
+    """A large sheet cannot be read in windows after all (rows out of order, or XML that is not plain rows)."""
 
 
-def _window_book(path: Path, scan: SheetScan, rows: bytes, members: dict | None = None,
-                 part: str | None = None) -> python_calamine.CalamineWorkbook:
-    """A workbook equal to `path` except that the sheet holds only `rows` (complete <row> elements)."""
-    if members is None:
-        members, part = _members(path, scan)
+def should_stream(path: Path, part: str) -> bool:
+    """True if the sheet's XML is large enough to be read in windows (see `SheetStream`)."""
+    with zipfile.ZipFile(path) as zf:
+        info, fh = _open_part(zf, part)
+        fh.close()
+    return info.file_size > 2 * WINDOW
+
+
+class SheetStream:
+    """A large sheet read in one streamed pass over its XML: rows window by window, formulas, merges.
+
+    A thread decompresses the sheet XML, scans it for formulas (as `scan_sheet` does) and cuts it after a
+    `</row>` about every WINDOW bytes; each window (the sheet's head + those rows + the closing tags) is put in
+    an in-memory, uncompressed copy of the workbook (the other parts as they are, other worksheets left out) and
+    parsed by calamine in a pool of two threads (calamine releases the GIL while it parses), so that windows are
+    parsed while the caller's thread converts the rows of an earlier one. At most `_AHEAD` windows wait.
+
+    `rows()` yields the rows from Excel row 1 (missing rows between windows become blank rows, so row numbers
+    and values are those of a whole read); `formulas` grows as the rows arrive, each window's formula cells
+    before its rows. `finish()` reads whatever is left (without parsing it) and sets `problems` (merged cells,
+    from the real tail of the sheet) and the complete `formulas`. `Unordered` is raised if the sheet cannot be
+    read in windows; nothing is lost then but time: read it whole. `close()` stops the threads; always call it.
+    """
+
+    def __init__(self, path: Path, part: str, sheet: str) -> None:
+        self.path, self.part, self.sheet = path, part, sheet
+        self.formulas: list[str] = []
+        self.problems: list[Problem] = []
+        self._queue: queue.Queue = queue.Queue(_AHEAD)
+        self._stop = threading.Event()
+        self._parse = True  # False once the rows are no longer wanted: the rest is only scanned
+        self._members: dict[str, bytes] = {}
+        self._done = False
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="dsr-window")
+        self._thread = threading.Thread(target=self._produce, name="dsr-sheet-stream", daemon=True)
+        self._thread.start()
+
+    # -- the caller's thread
+
+    def rows(self) -> Iterator[list]:
+        """The sheet's rows from Excel row 1."""
+        return itertools.chain.from_iterable(self._blocks())
+
+    def _blocks(self) -> Iterator[list[list]]:
+        following = 0  # 0-based number of the next row to yield
+        while (item := self._next()) is not None:
+            future, formulas = item
+            self.formulas.extend(formulas)
+            try:
+                data = future.result() if future is not None else None
+            except python_calamine.CalamineError:  # XML cut where it should not be (or damaged): read it whole
+                raise Unordered(self.sheet) from None
+            if data is None:
+                continue
+            first, offset = data.start
+            if first < following:
+                raise Unordered(self.sheet)
+            if first > following:
+                yield [[] for _ in range(first - following)]
+            block = data.to_python(skip_empty_area=True)
+            following = first + len(block)
+            del data
+            yield block if not offset else list(_pad(block, offset))
+
+    def finish(self) -> None:
+        """Scan the rest of the sheet (rows no longer wanted are not parsed); set `problems` and `formulas`."""
+        self._parse = False
+        while (item := self._next()) is not None:
+            self.formulas.extend(item[1])
+
+    def close(self) -> None:
+        """Stop the reading thread and wait for it and the parsing pool (idempotent)."""
+        self._stop.set()
+        self._parse = False
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _next(self):
+        """The next (future, formulas) from the reading thread, None at the end; its exception is raised here."""
+        if self._done:
+            return None
+        kind, value = self._queue.get()
+        if kind == "window":
+            return value
+        self._done = True
+        self.close()
+        if kind == "error":
+            raise value
+        scan: SheetScan = value
+        if not scan.windowable:
+            raise Unordered(self.sheet)
+        book = python_calamine.CalamineWorkbook.from_filelike(
+            io.BytesIO(_book_bytes(self._members, self.part, scan.head + scan.tail)))
+        self.problems = _merge_problems(self.path.name, self.sheet, book.get_sheet_by_name(self.sheet))
+        return None
+
+    # -- the reading thread
+
+    def _put(self, kind: str, value: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                info, fh = _open_part(zf, self.part)
+                self._members = {n: zf.read(n) for n in zf.namelist()
+                                 if n != self.part and not (n.startswith("xl/worksheets/") and n.endswith(".xml"))}
+                with fh:
+                    scan = self._cut(fh, info.file_size)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+            self._put("error", exc)
+        else:
+            if scan is not None:
+                self._put("end", scan)
+
+    def _cut(self, fh, size: int) -> SheetScan | None:
+        scanner = _Scanner()
+        pending: list[bytes] = []  # sheet XML not yet in a window (from the start until the head is known)
+        pending_size = 0
+        closing = b""  # </sheetData> and the root element's end tag
+        reported = 0  # formula cells already handed over
+        while True:
+            if self._stop.is_set():
+                return None
+            chunk = fh.read(_CHUNK)
+            had_head = scanner.head is not None
+            scanner.feed(chunk)
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if scanner.head is None:
+                if pending_size > 2 * WINDOW:  # no plain <sheetData> near the start: read the sheet whole
+                    raise Unordered(self.sheet)
+            else:
+                if not had_head:
+                    root = _ROOT.match(scanner.head)
+                    if root is None:
+                        raise Unordered(self.sheet)
+                    closing = b"</sheetData></" + root.group(1) + b">"
+                    rest = b"".join(pending)[len(scanner.head):]
+                    pending, pending_size = [rest], len(rest)
+                if not scanner.windowable:
+                    raise Unordered(self.sheet)
+                if not self._parse:
+                    pending, pending_size = [], 0
+                elif pending_size >= WINDOW or not chunk:
+                    buf = b"".join(pending)
+                    # the rows end at </sheetData>, and lie in the part of the XML the scanner has checked
+                    stop = buf.find(b"</sheetData>") if scanner.after is not None else len(buf) - len(scanner.carry)
+                    end = buf.rfind(_ROW_END, 0, stop if stop >= 0 else len(buf))
+                    if end < 0:
+                        pending, pending_size = [buf], len(buf)
+                    else:
+                        end += len(_ROW_END)
+                        pending, pending_size = [buf[end:]], len(buf) - end
+                        xml = b"".join((scanner.head, buf[:end], closing))
+                        del buf
+                        future = self._pool.submit(_parse_window, _book_bytes(self._members, self.part, xml),
+                                                   self.sheet)
+                        del xml
+                        if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS])):
+                            return None
+                        reported = min(len(scanner.found), _MAX_FORMULAS)
+            if not chunk:
+                break
+        if reported < min(len(scanner.found), _MAX_FORMULAS) and not self._put(
+                "window", (None, scanner.found[reported:_MAX_FORMULAS])):
+            return None
+        return scanner.result(size, self.part)
+
+
+_AHEAD = 3  # windows parsed or waiting while one is converted: memory stays a few windows
+_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s>]")
+
+
+def _parse_window(book: bytes, sheet: str) -> python_calamine.CalamineSheet | None:
+    data = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(book)).get_sheet_by_name(sheet)
+    return data if data.height and data.width else None
+
+
+def _book_bytes(members: dict[str, bytes], part: str, xml: bytes) -> bytes:
+    """An uncompressed workbook of `members` and the sheet `part` holding `xml`."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for name, data in members.items():
             out.writestr(name, data)
-        out.writestr(part, b"".join((scan.head, rows, scan.tail)))
-    buf.seek(0)
-    return python_calamine.CalamineWorkbook.from_filelike(buf)
-
-
-def _members(path: Path, scan: SheetScan) -> tuple[dict[str, bytes], str]:
-    """Every part of the workbook but its worksheets (calamine reads a sheet only when asked for it)."""
-    with zipfile.ZipFile(path) as zf:
-        part = scan.part
-        members = {n: zf.read(n) for n in zf.namelist()
-                   if n != part and not (n.startswith("xl/worksheets/") and n.endswith(".xml"))}
-    return members, part
-
-
-def _windowed_rows(path: Path, scan: SheetScan, sheet: str) -> Iterator[list]:
-    """The sheet's rows from Excel row 1, read window by window; blank rows fill the gaps.
-
-    calamine parses the next window in a thread (it releases the GIL) while this one's rows are checked.
-    """
-    windows = _windows(path, scan, sheet)
-    following = 0  # 0-based number of the next row to yield
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(next, windows, None)
-            while (data := ahead.result()) is not None:
-                ahead = pool.submit(next, windows, None)
-                first, offset = data.start
-                if first < following:
-                    raise Unordered(sheet)
-                for _ in range(first - following):
-                    yield []
-                block = data.to_python(skip_empty_area=True)
-                following = first + len(block)
-                del data
-                yield from _pad(block, offset)
-    finally:
-        windows.close()
-
-
-def _windows(path: Path, scan: SheetScan, sheet: str) -> Iterator[python_calamine.CalamineSheet]:
-    """Each window of the sheet (about WINDOW bytes of complete <row> elements) parsed by calamine."""
-    members, part = _members(path, scan)
-    with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
-        fh.read(len(scan.head))
-        pieces, size = [], 0
-        while True:
-            chunk = fh.read(_CHUNK)
-            pieces.append(chunk)
-            size += len(chunk)
-            if size < WINDOW and chunk:
-                continue
-            buf = b"".join(pieces)
-            pieces, size = [buf], len(buf)
-            end = buf.rfind(_ROW_END)
-            if end < 0:
-                if chunk:
-                    continue
-                return
-            rows, buf = buf[:end + len(_ROW_END)], buf[end + len(_ROW_END):]
-            pieces, size = [buf], len(buf)
-            data = _window_book(path, scan, rows, members, part).get_sheet_by_name(sheet)
-            del rows
-            if data.height and data.width:
-                yield data
-            if not chunk:
-                return
+        out.writestr(part, xml)
+    return buf.getvalue()
 
 
 def _pad(rows: Iterator[list], offset: int) -> Iterator[list]:

@@ -8,7 +8,8 @@ from operator import mul
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 symbols: no I, O, S, V, Z
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
-STRUCTURE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# [0-9], not \d: \d also matches other scripts' digits (٤), which have no value in the check character
+STRUCTURE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _BODY = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{17}$")
 REG_NO = re.compile(r"^[1-9]\d{14}$")
 FORBIDDEN = "IOSVZ"

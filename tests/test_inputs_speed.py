@@ -1,0 +1,126 @@
+"""The fast read path (column-wise checks, quick units, streamed windows) against the plain one, and B10."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from inputs_helpers import DETACHMENT, ON, credit_code, unit_row, write_xlsx
+
+from dsr.errors import InputError
+from dsr.inputs import check_inputs, read_inputs, schema, sources, uscc
+from dsr.inputs import rows as rows_module
+from dsr.inputs.reader import read_one
+
+UNITS = schema.UNITS.title
+
+
+def _problems(paths, read=read_inputs):
+    try:
+        read(paths, DETACHMENT, ON)
+    except InputError as exc:
+        return [p.render() for p in exc.problems]
+    return []
+
+
+def test_zip_directory_without_the_sheet_is_a_damaged_workbook(tmp_path):
+    """B10: the central directory names no xl/worksheets/sheet1.xml (one flipped byte): a problem, not a KeyError."""
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, [unit_row()])
+    data = path.read_bytes()
+    name = b"xl/worksheets/sheet1.xml"
+    at = data.rindex(name)  # the central directory comes last; the local header keeps the right name
+    path.write_bytes(data[:at] + b"y" + data[at + 1:])
+    one = read_one(path, DETACHMENT, ON)
+    assert [p.render() for p in one.problems] == [
+        "文件 units.xlsx：工作簿已损坏，无法读取（BadZipFile）（应为：.xlsx 工作簿）"]
+    assert one.values == () and one.source is None
+    assert _problems([path]) == _problems([path], check_inputs) == [p.render() for p in one.problems]
+
+
+def test_a_code_with_other_digits_is_a_structure_error_not_a_crash():
+    """A code whose positions 3–8 hold digits of another script (٤) has no check character: 结构不符, not KeyError."""
+    assert uscc.problem("91\u066410502MA9XK3L71X").startswith("结构不符")
+
+
+def _mixed_rows(n):
+    """Units rows where most are clean and some take every slow path of the column-wise checks."""
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(n)]
+    rows[3]["统一社会信用代码（注册号）"] = "410502123456789"  # 注册号 only: warning
+    rows[4]["统一社会信用代码（注册号）"] = rows[4]["统一社会信用代码（注册号）"][:17] + "Y"  # check character
+    rows[5]["历史代码"] = "是"  # legacy flag on a valid code: warning
+    rows[6]["统一社会信用代码（注册号）"] = credit_code("91350211MA9XK3L71")  # another city: warning
+    rows[7]["管辖单位"] = "安阳市文峰区消防救援大队"  # full name, resolved
+    rows[8]["管辖单位"] = "北京"  # not a brigade
+    rows[9]["单位类别"] = "消防安全重点单位"  # key unit without category: warning
+    rows[10]["重点单位类别"] = "国家机关"  # category on a unit that is not a key unit: error
+    rows[11]["法定代表人"] = ""  # warning
+    rows[12]["建筑面积（平方米）"] = "1,200 "
+    rows[13]["消防设施类别"] = "灭火器，火箭"
+    rows[14]["人员密集场所"] = "Ｙ"
+    rows[15]["统一社会信用代码（注册号）"] = " ９１４１０５０２ＭＡ９ＸＫ３Ｌ７１Ｘ"
+    rows[16]["单位名称"] = "=HYPERLINK(1)"
+    rows[17]["统一社会信用代码（注册号）"] = rows[2]["统一社会信用代码（注册号）"]  # duplicate
+    return rows
+
+
+@pytest.mark.parametrize("window", [1 << 40, 4096])
+def test_quick_rows_and_slow_rows_give_what_the_row_checks_give(tmp_path, monkeypatch, window):
+    """Every slow path mixed among quick rows: the same messages, in row order, read whole or in windows."""
+    monkeypatch.setattr(sources, "WINDOW", window)
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, _mixed_rows(300))
+    found = _problems([path])
+    assert found == _problems([path], check_inputs)
+    expected = [(18, "单元格 A18 是公式"), (5, "仅有 15 位注册号"), (6, "校验位错误：第 18 位为 Y"),
+                (7, "「历史代码」填了“是”"), (8, "登记机关行政区划码 350211 不在本市"), (10, "不是本支队所属的大队"),
+                (11, "消防安全重点单位未填写重点单位类别"), (12, "不应填写重点单位类别"), (13, "未填写"),
+                (15, "含有不可选的值「火箭」"), (17, "校验位错误：第 18 位为 X"), (19, "代码重复：与第 4 行相同")]
+    assert len(found) == len(expected)
+    for line, (row, message) in zip(found, expected):
+        assert f"第 {row} 行" in line and message in line, line
+
+
+def test_units_built_column_wise_equal_the_dataclass(tmp_path, monkeypatch):
+    """A quick Unit is equal, field for field and in field order, to model.Unit built the ordinary way."""
+    monkeypatch.setattr(sources, "WINDOW", 4096)
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(200)]
+    checked = read_inputs([write_xlsx(tmp_path / "units.xlsx", UNITS, rows)], DETACHMENT, ON)
+    unit = checked.directory.units[0]
+    again = type(unit)(**vars(unit))
+    assert unit == again and list(vars(unit)) == list(vars(again)) and len(checked.directory.units) == 200
+
+
+def test_a_window_cut_inside_a_comment_falls_back_to_a_whole_read(tmp_path, monkeypatch):
+    """A `</row>` inside an XML comment of the sheet would cut a window wrongly: the sheet is read whole instead."""
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(120)]
+    rows[60]["建筑面积（平方米）"] = "1200平方米"
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    at = sheet.index(b'<row r="40"')
+    parts["xl/worksheets/sheet1.xml"] = sheet[:at] + b"<!-- " + b"</row> " * 2000 + b"-->" + sheet[at:]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    monkeypatch.setattr(sources, "WINDOW", 1 << 40)
+    whole = _problems([path])
+    monkeypatch.setattr(sources, "WINDOW", 4096)
+    assert _problems([path]) == _problems([path], check_inputs) == whole
+    assert len(whole) == 1 and "第 62 行" in whole[0]
+
+
+def test_check_counts_a_damaged_file_not_at_all(tmp_path, monkeypatch):
+    """A large sheet found damaged only at the end of its XML (CRC): check_inputs reports what read_inputs does."""
+    monkeypatch.setattr(sources, "WINDOW", 4096)
+    monkeypatch.setattr(sources, "_CHUNK", 4096)  # rows are read and counted before the damage shows
+    monkeypatch.setattr(rows_module, "_CHUNK_ROWS", 16)
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(150)]
+    good = write_xlsx(tmp_path / "good.xlsx", UNITS, rows)
+    bad = write_xlsx(tmp_path / "bad.xlsx", UNITS, rows)  # the same keys: duplicates if its rows were counted
+    data = bytearray(bad.read_bytes())
+    entry = data.rindex(b"xl/worksheets/sheet1.xml") - 46  # the sheet's central directory entry
+    data[entry + 16] ^= 0xFF  # its CRC-32: zipfile notices once the whole member has been read
+    bad.write_bytes(bytes(data))
+    expected = _problems([bad, good])
+    assert expected == ["文件 bad.xlsx：工作簿已损坏，无法读取（BadZipFile）（应为：.xlsx 工作簿）"]
+    assert _problems([bad, good], check_inputs) == expected

@@ -132,10 +132,14 @@ def test_inspectors_sharing_a_name_are_told_apart_by_certificate_number():
     assert show._inspector_labels(draw) == {"A1": "张伟（A1）", "A2": "张伟（A2）", "B": "李娜"}
 
 
-def test_long_exclusion_reasons_are_counted_short_ones_named():
-    """A reason with more excluded units than the limit shows its count only; the names are in record.json."""
+def test_long_exclusion_reasons_are_counted_short_ones_and_the_exclusion_list_named():
+    """A reason with more excluded units than the limit shows its count only (the names are in record.json);
+    units on the 不列入随机抽查名单 are always named."""
     units = [{"key": str(i), "name": f"单位{i}", "status": "excluded", "reason": "九小场所不列入本次抽查"} for i in range(5)]
     units.append({"key": "x", "name": "某店", "status": "excluded", "reason": "单位状态为停业"})
+    units += [{"key": f"m{i}", "name": f"名单{i}", "status": "excluded", "reason": "不列入随机抽查：专项整治"}
+              for i in range(4)]
     html = show.excluded_table({"units": units}, listed=3).text
     assert "<b>九小场所不列入本次抽查（5 家）</b>：名单从略</p>" in html and "单位0" not in html
-    assert "<b>单位状态为停业（1 家）</b>：某店</p>" in html and "共 6 家不参加抽取" in html
+    assert "<b>单位状态为停业（1 家）</b>：某店</p>" in html and "共 10 家不参加抽取" in html
+    assert "<b>不列入随机抽查：专项整治（4 家）</b>：名单0、名单1、名单2、名单3</p>" in html  # always named

@@ -245,22 +245,25 @@ def drawn_list(draw: Mapping[str, Any]) -> Html:
 
 # Reasons with more excluded units than this are given as a count: the names are in record.json.
 EXCLUDED_LISTED = 40
+# Units taken out by the 不列入随机抽查名单 (one by one, by people) are always named, however many.
+NAMED_ALWAYS = "不列入随机抽查："
 
 
 def excluded_table(draw: Mapping[str, Any], listed: int = EXCLUDED_LISTED) -> Html:
-    """Units that took no part in the draw, grouped by reason with their count; the names of each reason
-    that applies to at most `listed` units (a whole excluded category is given as a count only)."""
+    """Units that took no part in the draw, grouped by reason with their count; the names of every unit on
+    the 不列入随机抽查名单 and of each other reason that applies to at most `listed` units (a whole category
+    the rules leave out, such as 九小场所, is given as a count only)."""
     groups: dict[str, list[str]] = {}
     for u in draw.get("units", ()):
         if u.get("status") == "excluded":
             groups.setdefault(u.get("reason") or "", []).append(u.get("name") or u.get("key"))
     # A paragraph per reason, not a table row: hundreds of rows (or one huge cell) dominate the PDF time.
     parts = [f'<p class="dsr-group"><b>{esc(reason)}（{len(names)} 家）</b>：'
-             + (esc("、".join(names)) if len(names) <= listed else "名单从略")
+             + (esc("、".join(names)) if len(names) <= listed or reason.startswith(NAMED_ALWAYS) else "名单从略")
              + "</p>" for reason, names in sorted(groups.items())]
     total = sum(len(names) for names in groups.values())
-    parts.append(f'<p class="dsr-note">共 {total} 家不参加抽取。超过 {listed} 家的原因只列家数；每个单位的名称、'
-                 '统一社会信用代码/注册号及原因都在 record.json（draw.units）中。</p>')
+    parts.append(f'<p class="dsr-note">共 {total} 家不参加抽取。不列入随机抽查名单上的单位逐一列出；其他原因超过 {listed} 家的只列家数。'
+                 '每个单位的名称、统一社会信用代码/注册号及原因都在 record.json（draw.units）中。</p>')
     return Html("".join(parts) if groups else "<p>（无）</p>")
 
 

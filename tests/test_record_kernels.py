@@ -97,6 +97,23 @@ def test_a_kernel_dies_with_its_nursery(tmp_path: Path):
         n.close()
 
 
+def test_a_stuck_nursery_is_given_up_and_the_kernel_starts_normally(tmp_path: Path, monkeypatch):
+    """A nursery that does not answer is killed after its timeout; the record's kernel starts the ordinary way."""
+    n = nbrun.KernelNursery()
+    try:
+        os.kill(n._proc.pid, signal.SIGSTOP)
+        monkeypatch.setattr(nbrun.KernelNursery, "TIMEOUT", 1.0)
+        km = nbrun.start_kernel(tmp_path, n)
+        try:
+            assert km.provisioner.process.__class__.__name__ == "Popen"
+            assert _run(km, "print(6 * 7)")["out"].strip() == "42"
+        finally:
+            nbrun.stop_kernel(km)
+        assert n._proc.wait(10) is not None and not n.alive()
+    finally:
+        n.close()
+
+
 def test_stop_kernel_ends_the_kernel_at_once(nursery, tmp_path: Path):
     """The record's kernel is killed as soon as the notebook has run, and stopping twice is harmless."""
     km = nbrun.start_kernel(tmp_path, nursery)

@@ -211,22 +211,19 @@ def _start_worker(notebook: Path | None) -> None:
     """
     global _NURSERY
     _die_with_parent()
-    import atexit
+    try:
+        import atexit
 
-    from dsr.record import notebook as nbrun
+        from dsr.record import notebook as nbrun
 
-    if nbrun.nursery_supported():
-        try:
+        if nbrun.nursery_supported():
             _NURSERY = nbrun.KernelNursery(notebook)
             atexit.register(_NURSERY.close)  # reaped, so the kernels' CPU time is counted in the batch's
-        except (OSError, DsrError):
-            _NURSERY = None
-    from dsr.record.pipeline import _warm_up
+        from dsr.record.pipeline import _warm_up
 
-    _warm_up()
-    try:
+        _warm_up()
         nbrun.quick_import("papermill")
-    except ImportError:
+    except Exception:  # noqa: BLE001 - never break the pool: each record loads what it needs and reports errors
         pass
 
 

@@ -133,9 +133,14 @@ def _kernel_manager_class():
 
             async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
                 nursery = self.nursery
-                if nursery is None or not nursery.can_launch(kernel_cmd):
+                process = None
+                if nursery is not None and nursery.can_launch(kernel_cmd):
+                    try:
+                        process = nursery.launch(kernel_cmd, kw.get("cwd"), kw.get("env"))
+                    except NurseryError:
+                        process = None  # the nursery is gone or stuck: start this kernel the ordinary way
+                if process is None:
                     return await super()._async_launch_kernel(kernel_cmd, **kw)
-                process = nursery.launch(kernel_cmd, kw.get("cwd"), kw.get("env"))
                 provisioner = self.provisioner
                 provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
                 provisioner.cwd = kw.get("cwd")
@@ -255,6 +260,8 @@ class KernelNursery:
     the nursery is gone, kernels start the ordinary way.
     """
 
+    TIMEOUT = 60.0  # seconds to wait for a forked kernel's pid
+
     def __init__(self, notebook: Path | None = None):
         if not nursery_supported():
             raise NurseryError("此系统不支持预加载内核")
@@ -288,6 +295,10 @@ class KernelNursery:
             try:
                 self._proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
                 self._proc.stdin.flush()
+                # the first answer waits for the nursery's imports; none should take a minute
+                if not select.select([self._reply], [], [], self.TIMEOUT)[0]:
+                    self._proc.kill()
+                    raise NurseryError("预加载内核进程无应答")
                 line = self._reply.readline()
             except (OSError, ValueError) as exc:
                 raise NurseryError(f"预加载内核进程不可用：{exc}") from exc

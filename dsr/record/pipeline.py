@@ -171,20 +171,35 @@ def paths_of(folder: Path) -> RecordPaths:
                        record_sig=folder / (RECORD_FILE + SIG_SUFFIX), inputs=inputs)
 
 
+_WARM = threading.Lock()
+_warmed = False
+
+
 def _warm_up() -> None:
-    """Import WeasyPrint and pyHanko and compile the HTML template (about 1.5 s of CPU), ignoring failures."""
-    try:
-        import weasyprint  # noqa: F401
+    """Import WeasyPrint and pyHanko, compile the HTML template and render a throw-away page (fonts, PDF/A set-up):
+    about 2 s of CPU, once per process (a batch worker pays it before its first record). Failures are ignored.
+    """
+    global _warmed
+    with _WARM:
+        if _warmed:
+            return
+        _warmed = True
+        try:
+            import weasyprint  # noqa: F401
 
-        from dsr.record.offline import import_pyhanko
+            from dsr.record.offline import import_pyhanko
 
-        import_pyhanko("pyhanko.sign.signers")
+            import_pyhanko("pyhanko.sign.signers")
 
-        from dsr.record.render import _exporter
+            from dsr.record.render import _exporter
 
-        _exporter()
-    except Exception:  # noqa: BLE001 - the real call reports any problem properly
-        pass
+            _exporter()
+            from dsr.record import pdf
+
+            if hasattr(pdf, "warm_up"):
+                pdf.warm_up()
+        except Exception:  # noqa: BLE001 - the real call reports any problem properly
+            pass
 
 
 def _write_record(params: RecordParams, staging: Path, files, identity, clock: str, km=None) -> None:

@@ -272,8 +272,8 @@ class SheetStream:
     A thread decompresses the sheet XML, scans it for formulas (as `scan_sheet` does) and cuts it after a
     `</row>` about every WINDOW bytes; each window (the sheet's head + those rows + the closing tags) is put in
     an in-memory, uncompressed copy of the workbook (the other parts as they are, other worksheets left out) and
-    parsed by calamine in a pool of two threads (calamine releases the GIL while it parses), so that windows are
-    parsed while the caller's thread converts the rows of an earlier one. At most `_AHEAD` windows wait.
+    parsed by calamine in another thread (`_PARSERS`; calamine releases the GIL while it parses), so that windows
+    are parsed while the caller's thread converts the rows of an earlier one. At most `_AHEAD` parsed windows wait.
 
     `rows()` yields the rows from Excel row 1 (missing rows between windows become blank rows, so row numbers
     and values are those of a whole read); `formulas` grows as the rows arrive, each window's formula cells
@@ -291,7 +291,7 @@ class SheetStream:
         self._parse = True  # False once the rows are no longer wanted: the rest is only scanned
         self._members: dict[str, bytes] = {}
         self._done = False
-        self._pool = ThreadPoolExecutor(2, thread_name_prefix="dsr-window")
+        self._pool = ThreadPoolExecutor(_PARSERS, thread_name_prefix="dsr-window")
         self._thread = threading.Thread(target=self._produce, name="dsr-sheet-stream", daemon=True)
         self._thread.start()
 
@@ -354,8 +354,8 @@ class SheetStream:
         scan: SheetScan = value
         if not scan.windowable:
             raise Unordered(self.sheet)
-        book = python_calamine.CalamineWorkbook.from_filelike(
-            io.BytesIO(_book_bytes(self._members, self.part, scan.head + scan.tail)))
+        book = python_calamine.CalamineWorkbook.from_filelike(_window_book(self._members, self.part,
+                                                                        scan.head + scan.tail))
         self.problems = _merge_problems(self.path.name, self.sheet, book.get_sheet_by_name(self.sheet))
         return None
 
@@ -423,9 +423,9 @@ class SheetStream:
                     else:
                         end += len(_ROW_END)
                         pending, pending_size = [buf[end:]], len(buf) - end
-                        xml = b"".join((scanner.head, buf[:end], closing))
+                        xml = b"".join((scanner.head, memoryview(buf)[:end], closing))
                         del buf
-                        future = self._pool.submit(_parse_window, _book_bytes(self._members, self.part, xml),
+                        future = self._pool.submit(_parse_window, _window_book(self._members, self.part, xml),
                                                    self.sheet)
                         del xml
                         if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS])):
@@ -439,23 +439,27 @@ class SheetStream:
         return scanner.result(size, self.part)
 
 
-_AHEAD = 3  # windows parsed or waiting while one is converted: memory stays a few windows
+_AHEAD = 1  # parsed windows waiting (one more may be parsing) while one is converted: memory stays a few windows
+# Threads parsing windows. One keeps up on two cores: reading, scanning and checking take the other core, and the
+# whole work divided by two is the bound either way; a second parsing thread cost 65 MiB more at 1,000,000 rows.
+_PARSERS = 1
 _ROOT = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s>]")
 
 
-def _parse_window(book: bytes, sheet: str) -> python_calamine.CalamineSheet | None:
-    data = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(book)).get_sheet_by_name(sheet)
+def _parse_window(book: io.BytesIO, sheet: str) -> python_calamine.CalamineSheet | None:
+    data = python_calamine.CalamineWorkbook.from_filelike(book).get_sheet_by_name(sheet)
     return data if data.height and data.width else None
 
 
-def _book_bytes(members: dict[str, bytes], part: str, xml: bytes) -> bytes:
-    """An uncompressed workbook of `members` and the sheet `part` holding `xml`."""
+def _window_book(members: dict[str, bytes], part: str, xml: bytes) -> io.BytesIO:
+    """An uncompressed workbook of `members` and the sheet `part` holding `xml` (in memory, rewound)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for name, data in members.items():
             out.writestr(name, data)
         out.writestr(part, xml)
-    return buf.getvalue()
+    buf.seek(0)
+    return buf
 
 
 def _pad(rows: Iterator[list], offset: int) -> Iterator[list]:

@@ -151,3 +151,20 @@ def test_empty_workbook_is_refused(tmp_path):
     """A template with nothing filled in is refused rather than imported as nothing."""
     assert _messages(_template(tmp_path)) == [
         "文件 结果.xlsx，工作表 检查结果：结果表中没有填写任何检查结果（应为：至少填写一家单位的检查日期和检查结果）"]
+
+
+def test_damaged_workbook_is_refused_not_crashed_on(tmp_path):
+    """A results workbook whose zip directory lacks the results sheet is reported as damaged (InputError)."""
+    import zipfile
+
+    from dsr.inputs.sources import sheet_part
+
+    path = _fill(_template(tmp_path), {2: _ok()})
+    part = sheet_part(path, r.RESULTS_SHEET)
+    damaged = tmp_path / "损坏.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            if info.filename != part:
+                dst.writestr(info, src.read(info))
+    messages = _messages(damaged)
+    assert len(messages) == 1 and messages[0].startswith("文件 损坏.xlsx：工作簿已损坏，无法读取（"), messages

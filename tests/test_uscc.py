@@ -65,6 +65,12 @@ def test_registration_numbers():
         == (True, False, False)
 
 
+def test_registration_numbers_take_ascii_digits_only():
+    """Other scripts' digits (Arabic-Indic ٤, Devanagari ४) are not 注册号 digits, though regex \\d matches them."""
+    assert not uscc.is_reg_no("٤10502000012345")
+    assert not uscc.is_reg_no("41050200001234४")
+
+
 def test_division_is_positions_3_to_8():
     """The registration division is characters 3–8."""
     assert uscc.division("91410502MA9XK3L71K") == "410502"

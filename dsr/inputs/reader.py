@@ -8,16 +8,12 @@ import gc
 import itertools
 import operator
 import re
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import ne, or_
 from pathlib import Path
-
-import python_calamine
 
 from dsr.core import model
 from dsr.errors import InputError, Problem
@@ -28,6 +24,7 @@ from dsr.inputs.headers import Layout, fold, guess_kind, match, misplaced_header
 from dsr.inputs.normalize import cell_text
 from dsr.inputs.rows import Context, Located
 from dsr.inputs.sources import (
+    DAMAGED,
     RawTable,
     Unordered,
     open_workbook,
@@ -147,7 +144,7 @@ def read_one(path: Path | str, detachment: Detachment, on: dt.date, tally: UnitT
     try:
         with _collector_paused():
             return _read_file(path, suffix == ".csv", detachment, on, tally)
-    except _DAMAGED as exc:  # a zip or deflate stream broken past the first look: the workbook is damaged
+    except DAMAGED as exc:  # a zip or deflate stream broken past the first look: the workbook is damaged
         problem = Problem(path.name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")
         return OneInput(None, (), None, (problem,))
 
@@ -169,8 +166,6 @@ def _collector_paused():
             gc.enable()
 
 
-# What a damaged .xlsx raises while it is read: zipfile, zlib and calamine have no common base class.
-_DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, python_calamine.CalamineError)
 
 
 def _read_file(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally: UnitTally | None) -> OneInput:

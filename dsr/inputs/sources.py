@@ -12,6 +12,7 @@ import queue
 import re
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ _ROW_END = b"</row>"
 # so that memory stays bounded by the window instead of growing with the sheet.
 WINDOW = 8 << 20
 _MAX_FORMULAS = 50  # enough to show the clerk the pattern without flooding the report
+
+# What a damaged .xlsx raises while it is read: zipfile, zlib and calamine have no common base class.
+DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, python_calamine.CalamineError)
 
 
 @dataclass

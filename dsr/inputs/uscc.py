@@ -11,7 +11,7 @@ WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
 # [0-9], not \d: \d also matches other scripts' digits (٤), which have no value in the check character
 STRUCTURE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _BODY = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{17}$")
-REG_NO = re.compile(r"^[1-9]\d{14}$")
+REG_NO = re.compile(r"^[1-9][0-9]{14}$")
 FORBIDDEN = "IOSVZ"
 
 

@@ -8,7 +8,15 @@ from pathlib import Path
 
 from dsr.errors import InputError, Problem
 from dsr.inputs import normalize
-from dsr.inputs.sources import column_letter, formula_cells, open_workbook, read_sheet, sha256_file, sheet_part
+from dsr.inputs.sources import (
+    DAMAGED,
+    column_letter,
+    formula_cells,
+    open_workbook,
+    read_sheet,
+    sha256_file,
+    sheet_part,
+)
 from dsr.publish import results as r
 from dsr.publish.cells import same_text
 from dsr.publish.draws import DrawView
@@ -209,6 +217,13 @@ def _formulas(path: Path, checker: _Checker) -> None:
 
 def read_results(path: Path, draw: DrawView, today: dt.date) -> r.ResultSet:
     """The checked results of `draw` in the workbook at `path`; InputError lists every problem."""
+    try:
+        return _read_results(path, draw, today)
+    except DAMAGED as exc:  # a zip or deflate stream broken past the first look: the workbook is damaged
+        raise InputError([Problem(path.name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")]) from exc
+
+
+def _read_results(path: Path, draw: DrawView, today: dt.date) -> r.ResultSet:
     checker = _Checker(path, draw, today)
     book, problems = open_workbook(path)
     if book is None:

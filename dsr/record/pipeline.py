@@ -176,8 +176,8 @@ _warmed = False
 
 
 def _warm_up() -> None:
-    """Import WeasyPrint and pyHanko, compile the HTML template and render a throw-away page (fonts, PDF/A set-up):
-    about 2 s of CPU, once per process (a batch worker pays it before its first record). Failures are ignored.
+    """Import WeasyPrint and pyHanko and compile the HTML template (about 1.8 s of CPU), once per process
+    (a batch worker pays it before its first record). Failures are ignored.
     """
     global _warmed
     with _WARM:
@@ -194,10 +194,8 @@ def _warm_up() -> None:
             from dsr.record.render import _exporter
 
             _exporter()
-            from dsr.record import pdf
-
-            if hasattr(pdf, "warm_up"):
-                pdf.warm_up()
+            # Not pdf.warm_up(): its throw-away render here made the real PDF 0.3-0.5 s slower, not faster
+            # (bench_record, alternated runs on a quiet machine).
         except Exception:  # noqa: BLE001 - the real call reports any problem properly
             pass
 

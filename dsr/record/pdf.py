@@ -54,19 +54,3 @@ def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, .
     ]
     document = weasyprint.HTML(string=html.decode("utf-8"), url_fetcher=_fetcher(), base_url=None)
     return document.write_pdf(attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
-
-
-def warm_up() -> None:
-    """Render a tiny record-styled page (CJK, mono, emoji, a table, an attachment) and throw it away.
-
-    The first document of a process pays for fontconfig and Pango set-up, loading the CJK faces and the
-    PDF/A machinery (about 0.2 s of CPU); a caller that has a core to spare before the real HTML exists
-    (make_record while the kernel runs) can pay it there.
-    """
-    from dsr.record.render import record_css
-
-    page = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>' + record_css()
-            + '</style></head><body><h2>抽查记录</h2><p class="dsr-unit">1. 单位（91410502）｜签号 0a1b…</p>'
-            '<pre class="dsr-code">show.table(rows) # 🔥</pre><table><thead><tr><th>分层</th></tr></thead>'
-            '<tbody><tr><td>一般单位 1/2</td></tr></tbody></table></body></html>')
-    html_to_pdf(page.encode("utf-8"), [Attachment("warm-up.json", b"{}", "Data")], "2026-01-01T00:00:00+08:00")

@@ -9,7 +9,7 @@ collide as messages.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from hashlib import sha256
 from typing import Protocol
 
@@ -71,39 +71,29 @@ def ticketer(seed: bytes, label: str) -> Callable[[str], bytes]:
     return one
 
 
-def ticket_list(seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
-    """Tickets for many keys, in the order of `keys`: the same bytes as ticket(), pads hashed once (RFC 2104)."""
-    inner, outer = _pads(seed, label)
-    if "\x00" in "".join(keys):
-        raise ValueError("NUL is not allowed in a ticket key")
-    icopy, ocopy = inner.copy, outer.copy
-    out: list[bytes] = []
-    append = out.append
-    for key in keys:
-        i = icopy()
-        i.update(key.encode("utf-8"))
-        o = ocopy()
-        o.update(i.digest())
-        append(o.digest())
-    return out
-
-
-def ticket_hex_list(seed: bytes, label: str, keys: Sequence[str]) -> list[str]:
-    """Tickets for many keys as lower-case hex, in the order of `keys` (hex sorts as the bytes do)."""
+def _finished(seed: bytes, label: str, keys: Sequence[str]) -> Iterator:
+    """The finished outer HMAC state of each key, in order (pads hashed once, RFC 2104)."""
     inner, outer = _pads(seed, label)
     keys = keys if isinstance(keys, list) else list(keys)
     if "\x00" in "".join(keys):
         raise ValueError("NUL is not allowed in a ticket key")
     icopy, ocopy = inner.copy, outer.copy
-    out: list[str] = []
-    append = out.append
     for key in keys:
         i = icopy()
         i.update(key.encode("utf-8"))
         o = ocopy()
         o.update(i.digest())
-        append(o.hexdigest())
-    return out
+        yield o
+
+
+def ticket_list(seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
+    """Tickets for many keys, in the order of `keys`: the same bytes as ticket()."""
+    return [o.digest() for o in _finished(seed, label, keys)]
+
+
+def ticket_hex_list(seed: bytes, label: str, keys: Sequence[str]) -> list[str]:
+    """Tickets for many keys as lower-case hex, in the order of `keys` (hex sorts as the bytes do)."""
+    return [o.hexdigest() for o in _finished(seed, label, keys)]
 
 
 def tickets(seed: bytes, label: str, keys: Sequence[str]) -> dict[str, bytes]:

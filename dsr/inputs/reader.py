@@ -166,8 +166,6 @@ def _collector_paused():
             gc.enable()
 
 
-
-
 def _read_file(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally: UnitTally | None) -> OneInput:
     """read_one once the file type is known (exceptions of a damaged workbook propagate to read_one)."""
     mark = tally.checkpoint() if tally is not None else None

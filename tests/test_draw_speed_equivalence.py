@@ -209,3 +209,37 @@ def test_conflicts_history_and_priority_draw_the_same_in_both_ticket_modes():
     assert {u.reason for u in plain.units} >= {"本年度已抽查", "不列入随机抽查：专项整治", None}
     assert any(c.priority_N is not None and c.priority_N < c.N for s in plain.strata for c in s.cells)
     assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(2, min_keys=10))) == canonical_bytes(plain)
+
+
+def test_unit_outcomes_read_as_the_tuple_they_stand_for():
+    """DrawResult.units is built as columns; every way of reading it gives what the tuple of UnitOutcome gives."""
+    import datetime as dt
+
+    from dsr.core.canonical import to_plain
+    from dsr.core.draw import UnitOutcomes
+    from dsr.core.model import Exclusion, HistoryEntry
+
+    units = directory(300)
+    history = [HistoryEntry(units[i].key, f"D{i}", dt.date(2025 + (i // 5) % 2, 3, 1), ()) for i in range(0, 300, 5)]
+    exclusions = [Exclusion(units[i].key, "专项整治", None, None) for i in range(3, 300, 40)]
+    res = run_draw(SEED, inputs(units, STAFF, rules(priority_not_drawn_last_year=True), history=history,
+                                exclusions=exclusions))
+    lazy = res.units
+    assert isinstance(lazy, UnitOutcomes)
+    whole = tuple(lazy)
+    assert {u.status for u in whole} == {"drawn", "not_drawn", "excluded"}
+    assert len(lazy) == len(whole) and list(reversed(lazy)) == list(reversed(whole))
+    assert [lazy[i] for i in range(len(whole))] == list(whole) == [lazy[i - len(whole)] for i in range(len(whole))]
+    assert lazy[3:40:7] == whole[3:40:7] and lazy[::-1] == whole[::-1] and lazy[:0] == ()
+    for bad in (len(whole), -len(whole) - 1):
+        with pytest.raises(IndexError):
+            lazy[bad]
+    assert lazy == whole and whole == lazy and not (lazy != whole) and lazy != whole[:-1] and lazy != list(whole)
+    assert hash(lazy) == hash(whole) and repr(lazy) == repr(whole)
+    assert lazy.index(whole[7]) == 7 and whole[9] in lazy and lazy.count(whole[2]) == 1
+    again = pickle.loads(pickle.dumps(lazy))
+    assert isinstance(again, UnitOutcomes) and again == lazy and tuple(again) == whole
+    assert to_plain(lazy) == to_plain(whole) == lazy.canonical_plain()
+    assert canonical_bytes(res) == canonical_bytes(replace(res, units=whole))
+    assert res == replace(res, units=whole) and hash(res) == hash(replace(res, units=whole))
+    assert [type(o) for o in lazy] == [UnitOutcome] * len(whole)

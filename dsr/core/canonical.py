@@ -43,6 +43,9 @@ def to_plain(value: Any) -> Any:
         return {k: to_plain(value[k]) for k in _sorted_keys(value)}
     if is_dataclass(value) and not isinstance(value, type):
         return {name: to_plain(getattr(value, name)) for name in _field_order(type(value))}
+    plain = getattr(type(value), "canonical_plain", None)
+    if plain is not None:  # a value that writes its own plain form (draw.UnitOutcomes: columns read as a tuple)
+        return plain(value)
     if isinstance(value, (set, frozenset)):
         raise TypeError("sets have no canonical order; sort them into a tuple first")
     raise TypeError(f"cannot encode {type(value).__name__} canonically")

@@ -54,7 +54,7 @@ REASON_DRAWN_THIS_YEAR = "本年度已抽查"
 
 __all__ = [
     "ALGORITHM", "Attempt", "Batch", "CellPlan", "DrawResult", "PoolEntry", "ReasonCount", "Removal",
-    "StratumPlan", "TeamAssignment", "UnitOutcome", "Workload", "plan", "run_draw",
+    "StratumPlan", "TeamAssignment", "UnitOutcome", "UnitOutcomes", "Workload", "plan", "run_draw",
 ]
 
 
@@ -126,7 +126,7 @@ class DrawResult:
     seed: str  # lower-case hex
     strata: tuple[StratumPlan, ...]
     excluded: tuple[ReasonCount, ...]  # every excluded unit, by reason (also those in no stratum)
-    units: tuple[UnitOutcome, ...]  # sorted by key
+    units: tuple[UnitOutcome, ...]  # sorted by key; run_draw gives a UnitOutcomes, which reads as this tuple
     batches: tuple[Batch, ...]
     pool: tuple[PoolEntry, ...]  # every inspector, judged for the whole draw
     batch_caps: tuple[int, ...]
@@ -701,53 +701,132 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
-def _outcomes(placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[str], drawn: list[int],
-              batch_of: dict[str, int], rules: Rules) -> tuple[UnitOutcome, ...]:
-    """One UnitOutcome per unit, in key order.
+class UnitOutcomes(Sequence[UnitOutcome]):
+    """Every unit's UnitOutcome, in key order, kept as columns and made when asked for.
 
-    Most units share everything but key, name and ticket with the others of their profile: one
-    row (stratum, cell, status, reason, batch, probability) per profile, and rows of their own
-    only for the few units that were drawn, excluded by key, or drawn last year (priority).
+    Reads like the tuple of UnitOutcome it stands for: len, indexing (a slice gives a tuple), iteration,
+    equality with a tuple of outcomes or another UnitOutcomes, hash, repr, pickling; to_plain writes the
+    same plain rows (canonical_plain). A million-unit draw then makes no million objects that are mostly "not drawn": most
+    units share everything but key, name and ticket with the others of their profile (one row per
+    profile); drawn units, units excluded by key and units drawn last year (priority) have rows of their own.
     """
+
+    __slots__ = ("_keys", "_names", "_tickets", "_where_of", "_base", "_own")
+
+    def __init__(self, keys: Sequence[str], names: Sequence[str], tickets_hex: Sequence[str], where_of: Sequence[int],
+                 base: dict[int, tuple], own: dict[int, tuple]):
+        # base: Where id → (stratum, cell, status, reason, batch, probability); own: position → the same
+        self._keys, self._names, self._tickets, self._where_of = keys, names, tickets_hex, where_of
+        self._base, self._own = base, own
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _make(self, i: int) -> UnitOutcome:
+        row = self._own.get(i)
+        if row is None:
+            row = self._base[self._where_of[i]]
+        return _outcome(self._keys[i], self._names[i], self._tickets[i], row)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(map(self._make, range(*index.indices(len(self)))))
+        n = len(self)
+        i = index.__index__()
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("UnitOutcomes index out of range")
+        return self._make(i)
+
+    def _rows(self):
+        own, base = self._own, self._base
+        rows = map(base.__getitem__, self._where_of)
+        if own:
+            rows = (own.get(i, row) for i, row in enumerate(rows))
+        return rows
+
+    def __iter__(self):
+        return map(_outcome, self._keys, self._names, self._tickets, self._rows())
+
+    def __reversed__(self):
+        return map(self._make, reversed(range(len(self))))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UnitOutcomes):
+            return len(self) == len(other) and all(map(eq, self._plain_rows(), other._plain_rows()))
+        if isinstance(other, tuple):  # equal to the tuple of outcomes it stands for, as a tuple would be
+            return len(self) == len(other) and all(map(eq, self, other))
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        same = self.__eq__(other)
+        return same if same is NotImplemented else not same
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self):
+        return (UnitOutcomes, (list(self._keys), list(self._names), list(self._tickets), list(self._where_of),
+                               self._base, self._own))
+
+    def _plain_rows(self):
+        return zip(self._keys, self._names, self._tickets, self._rows())
+
+    def canonical_plain(self) -> list[dict]:
+        """The canonical plain form: what to_plain gives for the tuple of UnitOutcome (keys in canonical order)."""
+        return [{"batch": batch, "cell": cell, "key": key, "name": name, "probability": p, "reason": reason,
+                 "status": status, "stratum": stratum, "ticket": hexed}
+                for key, name, hexed, (stratum, cell, status, reason, batch, p) in self._plain_rows()]
+
+
+def _outcome(key: str, name: str, hexed: str, row: tuple) -> UnitOutcome:
+    stratum, cell, status, reason, batch, p = row
+    o = Unfrozen()  # fields set in UnitOutcome's field order, so its __dict__ is as __init__ would leave it
+    o.key = key
+    o.name = name
+    o.stratum = stratum
+    o.cell = cell
+    o.ticket = hexed
+    o.status = status
+    o.reason = reason
+    o.batch = batch
+    o.probability = p
+    o.__class__ = UnitOutcome
+    return o  # type: ignore[return-value]
+
+
+def _outcomes(placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[str], drawn: list[int],
+              batch_of: dict[str, int], rules: Rules) -> UnitOutcomes:
+    """Every unit's outcome, in key order: one row per profile, and rows of their own for the few units that
+    were drawn, excluded by key, or drawn last year (priority)."""
     probability: dict[tuple[str | None, bool], str | None] = {}
     for sp in plans:
         for c in sp.cells:
             probability[(c.cell, False)] = c.probability
             probability[(c.cell, True)] = c.probability_rest
     names = [s.name for s in rules.strata]
-    keys = placed.keys
+    keys, where_of = placed.keys, placed.where_of
     base = {}
     for i, w in placed.wheres.items():
         stratum, reason = names[w.stratum] if w.stratum >= 0 else None, placed.shared[i]
         base[i] = ((stratum, w.cell, EXCLUDED, reason, None, None) if reason is not None else
                    (stratum, w.cell, NOT_DRAWN, None, None, probability.get((w.cell, False))))
-    rows = list(map(base.__getitem__, placed.where_of))
+    own: dict[int, tuple] = {}
     for i, (reason, _) in placed.reasons.items():
-        stratum, cell = rows[i][:2]
-        rows[i] = (stratum, cell, EXCLUDED, reason, None, None)
+        stratum, cell = base[where_of[i]][:2]
+        own[i] = (stratum, cell, EXCLUDED, reason, None, None)
     for c in placed.cells:  # drawn last year, with priority on
         for i in c.rest:
-            stratum, cell = rows[i][:2]
-            rows[i] = (stratum, cell, NOT_DRAWN, None, None, probability[(cell, True)])
+            stratum, cell = base[where_of[i]][:2]
+            own[i] = (stratum, cell, NOT_DRAWN, None, None, probability[(cell, True)])
     for i in drawn:
-        stratum, cell, _, _, _, p = rows[i]
-        rows[i] = (stratum, cell, DRAWN, None, batch_of[keys[i]], p)
-    out = []
-    append, twin, cls = out.append, Unfrozen, UnitOutcome
-    for key, name, hexed, (stratum, cell, status, reason, batch, p) in zip(keys, placed.names, unit_tickets, rows):
-        o = twin()  # fields set in UnitOutcome's field order, so its __dict__ is as __init__ would leave it
-        o.key = key
-        o.name = name
-        o.stratum = stratum
-        o.cell = cell
-        o.ticket = hexed
-        o.status = status
-        o.reason = reason
-        o.batch = batch
-        o.probability = p
-        o.__class__ = cls
-        append(o)
-    return tuple(out)
+        stratum, cell, _, _, _, p = own.get(i) or base[where_of[i]]
+        own[i] = (stratum, cell, DRAWN, None, batch_of[keys[i]], p)
+    return UnitOutcomes(keys, placed.names, unit_tickets, where_of, base, own)
 
 
 _CHECKS = 16  # tickets of a supplied ticket function checked against ticket()

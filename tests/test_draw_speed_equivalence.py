@@ -243,3 +243,18 @@ def test_unit_outcomes_read_as_the_tuple_they_stand_for():
     assert canonical_bytes(res) == canonical_bytes(replace(res, units=whole))
     assert res == replace(res, units=whole) and hash(res) == hash(replace(res, units=whole))
     assert [type(o) for o in lazy] == [UnitOutcome] * len(whole)
+
+
+@pytest.mark.parametrize("seed", [b"", b"k", SEED, bytes(range(64)), bytes(range(65)) * 3])
+def test_tickets_through_the_built_in_sha256_are_hmac(seed):
+    """The pads hashed by the interpreter's own SHA-256 give hmac's bytes, for short, block-sized and long seeds."""
+    import hashlib
+    import hmac
+
+    from dsr.core.tickets import ticketer
+
+    keys = ["A", "统一社会信用代码🎲", "x" * 200, ""] + [u.key for u in directory(20)]
+    expected = [hmac.new(seed, b"dsr/unit/1\x00" + k.encode(), hashlib.sha256).digest() for k in keys]
+    assert ticket_list(seed, LABEL_UNIT, keys) == expected
+    assert ticket_hex_list(seed, LABEL_UNIT, keys) == [t.hex() for t in expected]
+    assert [ticketer(seed, LABEL_UNIT)(k) for k in keys] == expected

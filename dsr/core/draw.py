@@ -249,30 +249,52 @@ def _profile(fields: tuple[str, ...], values: tuple) -> Profile:
     return Profile(**{**_NO_PROFILE, **dict(zip(fields, values))})
 
 
+class UnitField(Sequence[str]):
+    """One field of every unit, read from the unit objects when asked for (names: only the outcomes show them)."""
+
+    __slots__ = ("_units", "_get")
+
+    def __init__(self, units: Sequence[Unit], field: str):
+        self._units, self._get = units, attrgetter(field)
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return list(map(self._get, self._units[index]))
+        return self._get(self._units[index])
+
+    def __iter__(self):
+        return map(self._get, self._units)
+
+
 @dataclass(frozen=True)
 class Columns:
     """The per-unit columns a draw reads, in key order, each unit object read once."""
 
     inputs: DrawInputs  # with units sorted by key
     keys: list[str]
-    names: list[str]
+    names: Sequence[str]  # read from the units when asked for
     profiles: list[tuple]  # per unit: its values of `fields`
     fields: tuple[str, ...]  # profile_fields(rules)
     order: list[int] | None  # if the given units were not sorted by key: the given position of each sorted one
 
 
-_first, _second, _rest = itemgetter(0), itemgetter(1), itemgetter(slice(2, None))
+_first, _rest = itemgetter(0), itemgetter(slice(1, None))
 _key = attrgetter("key")
 
 
 def read_units(inputs: DrawInputs) -> Columns:
-    """Key, name and the profile fields the rules read, of every unit, in key order; refuses duplicate keys.
+    """Key and the profile fields the rules read, of every unit, in key order; refuses duplicate keys.
 
     A strictly ascending key column (the usual case: frozen inputs are sorted) needs no sort and no set.
+    Each field read costs about as much as reading the object (a cache miss each), so the names, which
+    only the outcomes show, are left in the unit objects.
     """
     fields = profile_fields(inputs.rules)  # type: ignore[arg-type]
     units = inputs.units
-    rows = list(map(attrgetter("key", "name", *fields), units))  # one visit per unit object: each one misses the cache
+    rows = list(map(attrgetter("key", *fields), units))  # one visit per unit object: each one misses the cache
     keys = list(map(_first, rows))
     order = None
     if not all(map(lt, keys, islice(keys, 1, None))):
@@ -282,7 +304,7 @@ def read_units(inputs: DrawInputs) -> Columns:
         if any(map(eq, keys, islice(keys, 1, None))):
             _check_unique(keys)
         inputs = replace(inputs, units=tuple(map(units.__getitem__, order)))
-    return Columns(inputs, keys, list(map(_second, rows)), list(map(_rest, rows)), fields, order)
+    return Columns(inputs, keys, UnitField(inputs.units, "name"), list(map(_rest, rows)), fields, order)
 
 
 @dataclass(frozen=True)
@@ -310,7 +332,7 @@ class Placement:
     where_of: list[int]  # per unit position: its Where id
     counts: Counter  # per Where id: its units
     keys: list[str]  # per unit position: its key
-    names: list[str]  # per unit position: its name
+    names: Sequence[str]  # per unit position: its name
     reasons: dict[int, tuple[str, int]]  # unit position → (a reason of its own, stratum index or -1)
     later: frozenset[int]  # with priority on: positions of the candidates drawn last year
     cells: tuple[Cell, ...]  # in stratum order, then ascending effective ratio; only cells with candidates

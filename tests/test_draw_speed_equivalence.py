@@ -258,3 +258,114 @@ def test_tickets_through_the_built_in_sha256_are_hmac(seed):
     assert ticket_list(seed, LABEL_UNIT, keys) == expected
     assert ticket_hex_list(seed, LABEL_UNIT, keys) == [t.hex() for t in expected]
     assert [ticketer(seed, LABEL_UNIT)(k) for k in keys] == expected
+
+
+def reference_match(seed, inp, batches):
+    """§8 read literally: every availability found by scanning the list, one ticket() call per attempt."""
+    from dsr.core.teams import (
+        Attempt,
+        Removal,
+        TeamAssignment,
+        TeamsResult,
+        Workload,
+        _warnings,
+        base_pool,
+        batch_cap,
+        unit_removals,
+    )
+    from dsr.core.tickets import LABEL_INSPECTOR, ticket
+
+    team = inp.rules.team
+    pool = base_pool(inp)
+    eligible = [p.cert_no for p in pool if p.eligible]
+    leaders = [p.cert_no for p in pool if p.eligible and p.can_lead]
+    specific = unit_removals(inp)
+    total = {c: 0 for c in eligible}
+    per = {c: [0] * len(batches) for c in eligible}
+    caps = tuple(batch_cap(len(b) * team.size, len(eligible), team.max_extra_load) for b in batches)
+    m = team.max_units_per_inspector
+    teams, relaxed = [], {}
+    for b, units in enumerate(batches):
+        cap = caps[b]
+
+        def at_cap(c, level):
+            if level < 2 and m is not None and total[c] >= m:
+                return f"已达本次抽查每人最多 {m} 家"
+            if level < 1 and per[c][b] >= cap:
+                return f"已达本批次工作量上限（{cap} 家）"
+            return None
+
+        for u in units:
+            spec = specific.get(u.key, {})
+            chosen, attempts, j = [], [], 0
+            for slot in range(team.size):
+                names, kind, role = (leaders, "leaders", "组长") if slot == 0 else (eligible, "pool", "组员")
+                levels = [lv for lv in (0, 1, 2)
+                          if any(c not in chosen and c not in spec and at_cap(c, lv) is None for c in names)]
+                if not levels:
+                    raise DrawError("no team")
+                level = levels[0]
+                if level:
+                    relaxed.setdefault((b + 1, level, role), []).append(u.key)
+                while True:
+                    t = ticket(seed, LABEL_INSPECTOR, f"{u.key}|{j}")
+                    pos = int.from_bytes(t, "big") % len(names)
+                    c = names[pos]
+                    why = "已在本组" if c in chosen else "、".join(spec[c]) if c in spec else at_cap(c, level)
+                    if why:
+                        attempts.append(Attempt(j, t.hex(), kind, pos, c, "跳过：" + why))
+                        j += 1
+                        continue
+                    over = "（超出工作量上限）" if level and at_cap(c, 0) else ""
+                    attempts.append(Attempt(j, t.hex(), kind, pos, c, role + over))
+                    j += 1
+                    chosen.append(c)
+                    break
+            for c in chosen:
+                total[c] += 1
+                per[c][b] += 1
+            reasons = {p.cert_no: list(p.reasons) for p in pool if not p.eligible}
+            for c in sorted(spec):
+                if any(p.cert_no == c for p in pool):
+                    reasons.setdefault(c, []).extend(spec[c])
+            removed = tuple(Removal(c, next(p.name for p in pool if p.cert_no == c), tuple(reasons[c]))
+                            for c in sorted(reasons))
+            teams.append(TeamAssignment(u.key, u.name, b + 1, tuple(chosen), chosen[0],
+                                        len(eligible) - sum(1 for c in spec if c in total), removed, tuple(attempts)))
+    names_ = {p.cert_no: p.name for p in pool}
+    workload = tuple(Workload(c, names_[c], total[c], tuple(per[c])) for c in eligible)
+    return TeamsResult(tuple(pool), caps, tuple(teams), workload, _warnings(relaxed, caps, m))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10**6), st.integers(2, 3), st.integers(3, 9), st.integers(1, 4), st.sampled_from((None, 2, 5)),
+       st.integers(0, 2), st.booleans(), st.integers(0, 12))
+def test_matching_is_the_literal_reading_of_the_spec(salt, size, staff, leader_every, per_draw_cap, extra, rotation,
+                                                     n_conflicts):
+    """match() (counters, inlined hashing, fast attempts) gives what §8 read literally gives, refusals included."""
+    import datetime as dt
+
+    from dsr.core.model import HistoryEntry
+    from dsr.core.rules import Team
+    from dsr.core.teams import match
+
+    seed = salt.to_bytes(4, "big")
+    people = [inspector(f"豫E{i:04d}", leader=i % leader_every == 0, status="在岗" if i != 5 else "休假")
+              for i in range(staff)]
+    units = directory(30, start=salt % 1000)
+    conflicts = [Conflict(people[(salt + i) % staff].cert_no, units[(i * 7 + salt) % 30].key, kind, "本人申报", None, None)
+                 for i, kind in zip(range(n_conflicts), ("近亲属", "曾任职", "近亲属", "其他") * 3)]
+    history = [HistoryEntry(units[i].key, f"D{i}", dt.date(2026, 3, 1), (people[i % staff].cert_no,))
+               for i in range(0, 30, 3)]
+    r = rules(team=Team(size=size, pool=("文峰区",), rotation=rotation, max_extra_load=extra,
+                        max_units_per_inspector=per_draw_cap))
+    inp = inputs(units, people, r, conflicts=conflicts, history=history)
+    cut = salt % 7 + 1
+    batches = [list(inp.units[:cut]), list(inp.units[cut:cut + 12]), list(inp.units[cut + 12:])]
+    try:
+        expected = canonical_bytes(reference_match(seed, inp, batches))
+    except DrawError:
+        with pytest.raises(DrawError):
+            match(seed, inp, batches)
+        return
+    assert canonical_bytes(match(seed, inp, batches)) == expected

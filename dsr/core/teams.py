@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dsr.core.model import DrawInputs, HistoryEntry, Inspector, Unit
 from dsr.core.rules import Rules, team_pool
-from dsr.core.tickets import LABEL_INSPECTOR, ticketer
+from dsr.core.tickets import LABEL_INSPECTOR, _pads
 from dsr.errors import DrawError
 
 ON_DUTY = "在岗"
@@ -195,7 +195,8 @@ class _Matcher:
 
     def __init__(self, seed: bytes, inputs: DrawInputs, n_batches: int):
         self.seed = seed
-        self.ticket = ticketer(seed, LABEL_INSPECTOR)
+        inner, outer = _pads(seed, LABEL_INSPECTOR)
+        self.icopy, self.ocopy = inner.copy, outer.copy  # assign() hashes inline: ticketer's bytes, no call per ticket
         self.inputs = inputs
         self.rules: Rules = inputs.rules  # type: ignore[assignment]
         self.pool = base_pool(inputs)
@@ -213,6 +214,8 @@ class _Matcher:
         # counts[0]: below both caps in this batch; counts[1]: below the per-draw cap
         self.counts = [{"leaders": 0, "pool": 0}, {"leaders": 0, "pool": 0}]
         self.relaxed: dict[tuple[int, int, str], list[str]] = {}  # (batch, level, role) → units over a cap
+        self.slots = ((("leaders", self.leaders, OUTCOME_LEADER),)
+                      + (("pool", self.eligible, OUTCOME_MEMBER),) * (self.rules.team.size - 1))
 
     def removed_for(self, unit_key: str) -> tuple[dict[str, list[str]], tuple[Removal, ...]]:
         """The unit's specific reasons by cert, and the full removal list (global + specific)."""
@@ -286,10 +289,11 @@ class _Matcher:
                 for kind in kinds:
                     self.counts[level][kind] -= 1
 
-    def pick(self, unit: Unit, batch: int, cap: int, kind: str, role: str, state: dict) -> str:
-        """Draw one inspector from the list `kind` by successive inspector tickets of the unit."""
-        names = self.leaders if kind == "leaders" else self.eligible
-        chosen, specific, attempts = state["chosen"], state["specific"], state["attempts"]
+    def level_for(self, unit: Unit, batch: int, cap: int, kind: str, role: str, chosen: list[str],
+                  specific: dict[str, list[str]]) -> int:
+        """The lowest relax level at which someone of the list `kind` can take the slot; noted if above 0."""
+        if not specific and not chosen and self.counts[0][kind] > 0:  # the common case: open_count at level 0
+            return 0
         for level in (0, 1, 2):
             if self.open_count(kind, batch, cap, chosen, specific, level) > 0:
                 break
@@ -297,46 +301,60 @@ class _Matcher:
             raise DrawError(infeasibility(self.pool, unit, self.rules.team.size, specific, chosen))
         if level:
             self.relaxed.setdefault((batch, level, role), []).append(unit.key)
-        ticket, size, prefix, j = self.ticket, len(names), unit.key + "|", state["j"]
-        total, loads, draw_cap = self.total, self.per_batch, self.draw_cap
-        while True:
-            t = ticket(prefix + str(j))
-            pos = int.from_bytes(t, "big") % size
-            cert = names[pos]
-            # blocked(), with free() inlined for the common case
-            if cert in chosen:
-                why: str | None = SKIP_IN_TEAM
-            elif cert in specific:
-                why = "、".join(specific[cert])
-            elif level < 2 and draw_cap is not None and total[cert] >= draw_cap:
-                why = self.draw_cap_text
-            elif level < 1 and loads[cert][batch - 1] >= cap:
-                why = self.free(cert, batch, cap, 0)
-            else:
-                why = None
-            j += 1
-            if why is not None:
-                attempts.append(_attempt(j - 1, t.hex(), kind, pos, cert, "跳过：" + why))
-                continue
-            state["j"] = j
-            over = level and self.free(cert, batch, cap, 0) is not None
-            attempts.append(_attempt(j - 1, t.hex(), kind, pos, cert, role + OUTCOME_OVER_CAP if over else role))
-            chosen.append(cert)
-            return cert
+        return level
 
     def assign(self, unit: Unit, batch: int, cap: int) -> TeamAssignment:
-        """Leader first from the leader list, then members from the eligible pool."""
-        specific, removed = self.removed_for(unit.key)
-        state = {"j": 0, "chosen": [], "specific": specific, "attempts": []}
-        leader = self.pick(unit, batch, cap, "leaders", OUTCOME_LEADER, state)
-        for _ in range(self.rules.team.size - 1):
-            self.pick(unit, batch, cap, "pool", OUTCOME_MEMBER, state)
-        for cert in state["chosen"]:
+        """Leader first from the leader list, then members from the eligible pool, by successive inspector tickets.
+
+        One loop over every slot with the hashing inlined (ticket(seed, LABEL_INSPECTOR, key|j) with the pads
+        hashed once); j runs on across slots.
+        """
+        key = unit.key
+        if "\x00" in key:
+            raise ValueError("NUL is not allowed in a ticket key")
+        specific, removed = self.removed_for(key)
+        chosen: list[str] = []
+        attempts: list[Attempt] = []
+        prefix = (key + "|").encode("utf-8")
+        icopy, ocopy = self.icopy, self.ocopy
+        total, loads, draw_cap, b = self.total, self.per_batch, self.draw_cap, batch - 1
+        j = 0
+        for kind, names, role in self.slots:
+            level = self.level_for(unit, batch, cap, kind, role, chosen, specific)
+            size = len(names)
+            while True:
+                h = icopy()
+                h.update(prefix + str(j).encode("ascii"))
+                o = ocopy()
+                o.update(h.digest())
+                t = o.digest()
+                pos = int.from_bytes(t, "big") % size
+                cert = names[pos]
+                # Matcher.blocked(), with free() inlined for the common case
+                if cert in chosen:
+                    why: str | None = SKIP_IN_TEAM
+                elif cert in specific:
+                    why = "、".join(specific[cert])
+                elif level < 2 and draw_cap is not None and total[cert] >= draw_cap:
+                    why = self.draw_cap_text
+                elif level < 1 and loads[cert][b] >= cap:
+                    why = self.free(cert, batch, cap, 0)
+                else:
+                    why = None
+                if why is not None:
+                    attempts.append(_attempt(j, t.hex(), kind, pos, cert, "跳过：" + why))
+                    j += 1
+                    continue
+                over = level and self.free(cert, batch, cap, 0) is not None
+                attempts.append(_attempt(j, t.hex(), kind, pos, cert, role + OUTCOME_OVER_CAP if over else role))
+                j += 1
+                chosen.append(cert)
+                break
+        for cert in chosen:
             self.book(cert, batch, cap)
-        eligible_count = len(self.eligible) - sum(1 for c in specific if c in self.total)
-        return _fast(TeamAssignment, unit_key=unit.key, unit_name=unit.name, batch=batch,
-                     members=tuple(state["chosen"]), leader=leader, eligible_count=eligible_count, removed=removed,
-                     attempts=tuple(state["attempts"]))
+        eligible_count = len(self.eligible) - sum(1 for c in specific if c in total) if specific else len(self.eligible)
+        return _fast(TeamAssignment, unit_key=key, unit_name=unit.name, batch=batch, members=tuple(chosen),
+                     leader=chosen[0], eligible_count=eligible_count, removed=removed, attempts=tuple(attempts))
 
 
 def infeasibility(pool: Sequence[PoolEntry], unit: Unit, size: int, specific: dict[str, list[str]],

@@ -176,7 +176,7 @@ _warmed = False
 
 
 def _warm_up() -> None:
-    """Import WeasyPrint and pyHanko and compile the HTML template (about 1.8 s of CPU), once per process
+    """Import WeasyPrint and pyHanko and load the renderer (about 1.1 s of CPU), once per process
     (a batch worker pays it before its first record). Failures are ignored.
     """
     global _warmed
@@ -191,9 +191,9 @@ def _warm_up() -> None:
 
             import_pyhanko("pyhanko.sign.signers")
 
-            from dsr.record.render import _exporter
+            from dsr.record.render import warm_up
 
-            _exporter()
+            warm_up()
             # Not pdf.warm_up(): its throw-away render here made the real PDF 0.3-0.5 s slower, not faster
             # (bench_record, alternated runs on a quiet machine).
         except Exception:  # noqa: BLE001 - the real call reports any problem properly

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dsr.errors import RecordError
-from dsr.record.notebook import quick_import
 
 if TYPE_CHECKING:
     import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
-TEMPLATE_NAME = "witness"
+CSS_FILE = TEMPLATES / "witness" / "witness.css"
 # Anything that would make a browser fetch or run something when the record is opened.
 _FORBIDDEN = re.compile(
     rb"<script|<iframe|<object|<embed|<link\b|<meta[^>]*http-equiv|@import"
@@ -23,13 +23,21 @@ _FORBIDDEN = re.compile(
     rb"|<[^>]*\son[a-z]+\s*=|url\(\s*[\"']?(?:[a-z]+:)?//",
     re.IGNORECASE,
 )
+# Terminal colour codes in tracebacks and streams.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Output representations in order of preference: the record's own HTML first.
+_MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain")
+
+
+def _is_parameters(cell: Any) -> bool:
+    return "parameters" in cell.get("metadata", {}).get("tags", ())
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy without the defaults cell, timestamps and run metadata, so equal runs render equally."""
     nb = copy.deepcopy(nb)
     # The defaults cell is overridden by the injected values shown right after it.
-    nb.cells = [c for c in nb.cells if "parameters" not in c.get("metadata", {}).get("tags", ())]
+    nb.cells = [c for c in nb.cells if not _is_parameters(c)]
     for key in ("papermill", "widgets", "execution"):
         nb.metadata.pop(key, None)
     for cell in nb.cells:
@@ -41,79 +49,98 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 @lru_cache(maxsize=1)
-def _exporter_class():
-    """nbconvert's HTMLExporter without its BeautifulSoup pass.
-
-    `HTMLExporter.from_notebook_node` renders the template, then parses the whole page again with
-    BeautifulSoup only to add `tabindex` to cells and a stock `alt` to images, and serialises it anew:
-    0.15-0.45 s of CPU on the critical path of every record. The record has neither interactive cells nor
-    images without alt text (its charts are inline SVG), so this exporter does what HTMLExporter does up to
-    that pass (the same filters as nbconvert 7.17) and returns the template's output as it is.
-    """
-    nbconvert = quick_import("nbconvert")
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class WitnessExporter(nbconvert.HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", data_type)
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    return WitnessExporter
-
-
-@lru_cache(maxsize=1)
-def _exporter():
-    """The record's exporter, ready to use: its templates compiled and nbformat's validator built.
-
-    Jinja compiles the template chain, and nbformat builds its schema validator, on the first render only
-    (about 0.15 s of CPU). A throw-away render of a two-cell notebook pays that here, so a caller that
-    prepares the exporter early (make_record's warm-up, while the kernel runs) takes it off the record's path.
-    """
-    exporter = _exporter_class()(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES)])
-    exporter.exclude_anchor_links = True
-    # No "In [n]:" / "Out[n]:" prompt elements: hidden in print anyway, and each element costs layout time.
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.language_code = "zh"
-    v4 = quick_import("nbformat.v4")
-    shown = v4.new_code_cell("show.note('预热')", execution_count=1, outputs=[
-        v4.new_output("execute_result", {"text/html": "<p>预热</p>", "text/plain": "预热"}, execution_count=1),
-        v4.new_output("stream", name="stdout", text="预热\n")])
-    exporter.from_notebook_node(v4.new_notebook(cells=[v4.new_markdown_cell("## 预热"), shown]),
-                                resources={"dsr_css": "", "dsr_created": "", "metadata": {"name": "warm-up"}})
-    return exporter
-
-
-@lru_cache(maxsize=1)
 def record_css() -> str:
     """The record's own stylesheet (screen and A4 print)."""
-    return (TEMPLATES / TEMPLATE_NAME / "witness.css").read_text(encoding="utf-8")
+    return CSS_FILE.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    """Markdown ▶ HTML (mistune, as nbconvert uses): the notebook's headings and explanations."""
+    import mistune
+
+    return mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
+
+
+def warm_up() -> None:
+    """Load what rendering needs (the stylesheet, the Markdown parser), e.g. while the kernel runs."""
+    record_css()
+    _markdown()("预热")
+
+
+def _text(value: Any) -> str:
+    """A notebook text field (a string or a list of lines) as one string."""
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _output(output: Any) -> str:
+    """One cell output as HTML. The record's tables come as text/html already escaped by dsr.record.show;
+    everything else that is text is escaped here."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        cls = "out err" if output.get("name") == "stderr" else "out"
+        return f'<pre class="{cls}">{_esc(_ANSI.sub("", _text(output.get("text"))))}</pre>'
+    if kind == "error":
+        lines = "\n".join(_ANSI.sub("", line) for line in output.get("traceback", ()))
+        return f'<pre class="out err">{_esc(lines or output.get("ename", "") + ": " + output.get("evalue", ""))}</pre>'
+    data = output.get("data", {})
+    mime = next((m for m in _MIME_ORDER if m in data), None)
+    if mime is None:
+        return ""
+    value = _text(data[mime])
+    if mime == "text/html":
+        return value
+    if mime == "image/svg+xml":
+        return f'<div class="svg">{value}</div>'
+    if mime in ("image/png", "image/jpeg"):
+        return f'<img src="data:{mime};base64,{_esc(value.strip())}" alt="">'
+    if mime == "text/markdown":
+        return _markdown()(value)
+    return f'<pre class="out">{_esc(value)}</pre>'
+
+
+def _cell(cell: Any) -> str:
+    """One cell: Markdown as HTML; code as escaped text followed by its outputs (no prompts, no wrappers
+    that print nothing: every element costs WeasyPrint time)."""
+    source = _text(cell.get("source"))
+    kind = cell.get("cell_type")
+    if kind == "markdown":
+        return _markdown()(source)
+    if kind != "code":
+        return f'<pre class="out">{_esc(source)}</pre>' if source.strip() else ""
+    outputs = "".join(_output(o) for o in cell.get("outputs", ()))
+    return f'<div class="cell"><pre class="code">{_esc(source)}</pre>{outputs}</div>\n'
 
 
 def render_html(nb: nbformat.NotebookNode, title: str, created: str) -> bytes:
-    """Render an executed notebook to the record's HTML bytes; refuse output that would run or fetch anything."""
-    clean = strip_volatile(nb)
-    clean.metadata["title"] = title
-    resources = {"dsr_css": record_css(), "dsr_created": created, "metadata": {"name": title},
-                 "language_code": "zh-CN"}
-    body, _ = _exporter().from_notebook_node(clean, resources=resources)
-    data = body.encode("utf-8")
+    """Render an executed notebook to the record's HTML bytes; refuse output that would run or fetch anything.
+
+    The page is the notebook's cells in order (the defaults cell, overridden by the injected values, is left
+    out) with the record's stylesheet: no script, no metadata of the run, nothing fetched.
+    """
+    cells = "".join(_cell(c) for c in nb.cells if not _is_parameters(c))
+    page = (
+        '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{_esc(title)}</title>\n"
+        '<meta name="generator" content="dsr">\n'
+        f'<meta name="dcterms.created" content="{_esc(created)}">\n'
+        f'<meta name="dcterms.modified" content="{_esc(created)}">\n'
+        f'<style>\n{record_css()}</style>\n</head>\n<body>\n<main>\n{cells}</main>\n</body>\n</html>\n'
+    )
+    data = page.encode("utf-8")
     check_offline(data)
     return data
 
 
-def check_offline(html: bytes) -> None:
+def check_offline(html_bytes: bytes) -> None:
     """Raise RecordError if the HTML holds a script, an event handler or a reference to the network."""
-    found = _FORBIDDEN.search(html)
+    found = _FORBIDDEN.search(html_bytes)
     if found:
         start = max(found.start() - 40, 0)
-        context = html[start:found.end() + 40].decode("utf-8", "replace")
+        context = html_bytes[start:found.end() + 40].decode("utf-8", "replace")
         raise RecordError(f"记录 HTML 含有脚本或外部引用，已拒绝生成：…{context}…")

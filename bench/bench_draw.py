@@ -18,7 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dsr.core import draw
 from dsr.core.model import DrawInputs, Inspector
 from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter
-from dsr.core.tickets import LABEL_UNIT
 from dsr.parallel import default_workers, parallel_ticket_list
 from dsr.synth import INDUSTRIES, synth_detachment, synth_unit_objects
 
@@ -73,25 +72,9 @@ def timed(label: str, fn, rows: list):
     return value
 
 
-PARALLEL = "tickets in a forked worker, waited for"
+PARALLEL = "tickets + bound flags, 2 processes"
 OUTCOMES = "per-unit outcomes"
-OVERLAPPED = "read+classify+plan, tickets in a worker meanwhile"
-FIRST = ("read units", "classify", "plan sizes", "tickets (")
-
-
-def _overlapped(inputs: DrawInputs, function) -> list[str]:
-    """What run_draw does up to the tickets when `function` can start: the worker hashes while this reads."""
-    given = draw.UnitKeys(inputs.units)
-    pending = function.start(SEED, LABEL_UNIT, given)
-    try:
-        columns = draw.read_units(inputs)
-        if columns.order is None:
-            given.known(columns.keys)
-        placed = draw.place(columns.inputs, columns)
-        draw._plan_from(columns.inputs, placed)
-        return draw.unit_tickets(SEED, columns, function, pending)
-    finally:
-        pending.close()
+FIRST = ("read units", "classify", "plan sizes", "tickets + bound flags (")
 
 
 def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
@@ -102,29 +85,35 @@ def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
         inputs = columns.inputs
         placed = timed("classify into strata and cells", lambda: draw.place(inputs, columns), rows)
         plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
-        hexed = timed(f"tickets ({len(placed.keys):,} HMAC-SHA256, 1 process)",
-                      lambda: draw.unit_tickets(SEED, columns), rows)
+        del columns
+        column, flags = timed(f"tickets + bound flags ({len(placed.keys):,} HMAC-SHA256, 1 process)",
+                              lambda: draw.unit_tickets(SEED, placed, plans), rows)
         two = parallel_ticket_list(2)
-        parallel = timed(PARALLEL, lambda: draw.unit_tickets(
-            SEED, columns, two, two.start(SEED, LABEL_UNIT, draw.UnitKeys(inputs.units))), rows)
-        assert parallel == hexed
-        overlapped = timed(OVERLAPPED, lambda: _overlapped(inputs, two), rows)
-        assert overlapped == hexed
+        own = time.process_time()
+        parallel = timed(PARALLEL, lambda: draw.unit_tickets(SEED, placed, plans, two), rows)
+        own = time.process_time() - own
+        assert parallel[0]._buffer == column._buffer and parallel[1] == flags
+        del parallel
         keys, units = placed.keys, inputs.units
-        drawn = timed("select lowest tickets per cell", lambda: sorted(draw._select(plans, placed, hexed)), rows)
+        drawn = timed("select lowest tickets per cell", lambda: sorted(draw._select(plans, placed, column, flags)),
+                      rows)
         batches = timed("batches", lambda: draw._batches(
             SEED, inputs.rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn]), rows)
         by_key = {keys[i]: units[i] for i in drawn}
         timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]), rows)
         batch_of = {k: b.number for b in batches for k in b.units}
-        timed(f"{OUTCOMES} ({len(units):,})",
-              lambda: draw._outcomes(placed, plans, hexed, drawn, batch_of, inputs.rules), rows)
+        timed(f"{OUTCOMES} ({len(units):,}, kept as columns)",
+              lambda: draw._outcomes(placed, plans, column, drawn, batch_of, inputs.rules), rows)
+    print(f"  (2-process tickets: {own:.3f} s CPU in the drawing process)")
     return rows
 
 
 def end_to_end(inputs: DrawInputs, ticket_function, label: str) -> None:
     """Time run_draw once and print it with the draw's size, then the collection it leaves for later."""
+    t, c = time.perf_counter(), cpu_seconds()
     gc.collect()
+    print(f"  a full collection before run_draw (the inputs alone): {time.perf_counter() - t:.2f} s wall, "
+          f"{cpu_seconds() - c:.2f} s CPU")
     t, c, own = time.perf_counter(), cpu_seconds(), time.process_time()
     result = draw.run_draw(SEED, inputs, ticket_function)
     wall, cpu, own = time.perf_counter() - t, cpu_seconds() - c, time.process_time() - own
@@ -150,15 +139,16 @@ def main() -> None:
           f"{len(inputs.inspectors)} inspectors, {len(inputs.rules.strata)} strata")
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}; "
           f"load average {os.getloadavg()[0]:.1f} (wall time inflates under load; CPU time less so)")
-    print(f"  {'phase':<44} {'wall s':>8} {'CPU s':>8}")
+    print(f"  {'phase':<52} {'wall s':>8} {'CPU s':>8}")
     rows = phases(inputs)
     for label, wall, cpu in rows:
-        print(f"  {label:<44} {wall:>8.3f} {cpu:>8.3f}")
-    later = [(w, c) for name, w, c in rows if not name.startswith((OUTCOMES, PARALLEL, OVERLAPPED) + FIRST)]
+        print(f"  {label:<52} {wall:>8.3f} {cpu:>8.3f}")
+    later = [(w, c) for name, w, c in rows if not name.startswith((OUTCOMES, PARALLEL) + FIRST)]
     for label, first in (("1 process", [(w, c) for name, w, c in rows if name.startswith(FIRST)]),
-                         ("2 processes", [(w, c) for name, w, c in rows if name.startswith(OVERLAPPED)])):
+                         ("2 processes", [(w, c) for name, w, c in rows
+                                          if name.startswith(FIRST[:3] + (PARALLEL,))])):
         core = first + later
-        print(f"  {'tickets + draw + matching, ' + label:<44} {sum(w for w, _ in core):>8.3f} {sum(c for _, c in core):>8.3f}")
+        print(f"  {'tickets + draw + matching, ' + label:<52} {sum(w for w, _ in core):>8.3f} {sum(c for _, c in core):>8.3f}")
     print(f"  load average now {os.getloadavg()[0]:.1f}; CPUs usable {default_workers()}")
     end_to_end(inputs, None, "1 process")
     end_to_end(inputs, parallel_ticket_list(2), "tickets on 2 processes")

@@ -4,10 +4,12 @@ Kept out of dsr.core so the core imports no process machinery; dsr.core.draw.run
 object made here as its optional `ticket_function` (the default computes the tickets in-process) and
 spot-checks what it returns against ticket(). Nothing about a draw changes but its speed.
 
-run_draw calls its `start` before it reads the units: forked workers then read the unit keys and
-hash them while the drawing process reads and classifies the units, so on two cores the tickets cost
-little more than the wait for the last worker. A worker that fails or dies is replaced by computing
-its share in this process; without fork (or for few keys) everything is computed here.
+run_draw reads and classifies the units first, then calls `map_chunks`: forked workers hash chunks of
+the unit keys from the front (and mark each unit whose ticket lies below its cell's selection bound),
+this process from the back, all into one shared buffer, so on two cores the tickets cost about half.
+A worker that fails or dies is replaced by computing its share in this process; without fork (or for
+few keys) everything is computed here. `start` (tickets begun before the units are read) is kept for
+callers that want hex tickets while they do other work.
 """
 
 from __future__ import annotations
@@ -154,6 +156,81 @@ class _Forked:
             self._buffer.close()
 
 
+def _chunk_worker(work, widths, buffers, bounds, lock) -> None:
+    """In a forked worker: take chunks from the front of the range not yet taken, write work's outputs in place."""
+    gc.disable()  # a collection would write to every inherited object, copying the parent's memory page by page
+    while True:
+        with lock:
+            start = bounds[0]
+            end = min(start + CHUNK, bounds[1])
+            if start >= end:
+                return
+            bounds[0] = end
+        for buffer, width, out in zip(buffers, widths, work(start, end)):
+            buffer[start * width:end * width] = out
+
+
+class _Chunks:
+    """work(start, end) over [0, n) in chunks: forked workers take them from the front, this process from the back.
+
+    Each output of work is (end - start) × its width bytes, written at its place in a shared buffer, so the
+    result is the same bytes whoever computed which chunk. Chunks a failed worker took are computed again here.
+    """
+
+    def __init__(self, context, n: int, work, widths: Sequence[int], workers: int):
+        self._n, self._work, self._widths = n, work, tuple(widths)
+        self._buffers = [mmap.mmap(-1, max(n * w, 1)) for w in self._widths]  # anonymous, shared with the workers
+        self._bounds = context.RawArray("q", [0, n])  # [next index a worker takes, end of the untaken range]
+        self._lock = context.Lock()
+        self._workers = []
+        for _ in range(workers):
+            process = context.Process(target=_chunk_worker, daemon=True,
+                                      args=(work, self._widths, self._buffers, self._bounds, self._lock))
+            try:
+                process.start()
+            except OSError:  # no process could be made: its share is taken by the others, or here
+                break
+            self._workers.append(process)
+
+    def _put(self, start: int, end: int) -> None:
+        for buffer, width, out in zip(self._buffers, self._widths, self._work(start, end)):
+            buffer[start * width:end * width] = out
+
+    def result(self) -> tuple[bytes, ...]:
+        bounds, lock = self._bounds, self._lock
+        try:
+            while True:
+                with lock:
+                    end = bounds[1]
+                    start = max(end - CHUNK, bounds[0])
+                    if start >= end:
+                        break
+                    bounds[1] = start
+                self._put(start, end)
+            low = bounds[1]  # the workers took every index below this
+            failed = False
+            for process in self._workers:
+                process.join()
+                failed = failed or process.exitcode != 0
+            self._workers = []
+            if failed:
+                for start in range(0, low, CHUNK):
+                    self._put(start, min(start + CHUNK, low))
+            return tuple(buffer[:self._n * width] for buffer, width in zip(self._buffers, self._widths))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for process in self._workers:
+            if process.exitcode is None:
+                process.kill()
+            process.join()
+        self._workers = []
+        for buffer in self._buffers:
+            if not buffer.closed:
+                buffer.close()
+
+
 class ParallelTickets:
     """A ticket function over several processes, for run_draw's `ticket_function`.
 
@@ -165,6 +242,17 @@ class ParallelTickets:
     def __init__(self, workers: int | None = None, min_keys: int = MIN_KEYS):
         self.workers = workers or default_workers()
         self.min_keys = min_keys
+
+    def map_chunks(self, n: int, work, widths: Sequence[int]) -> tuple[bytes, ...]:
+        """work(0, n), computed in chunks over forked workers and this process: what run_draw uses.
+
+        `work(start, end)` returns one bytes object per entry of `widths`, (end − start) × width long; the
+        results are those of the chunks joined in order (below `min_keys`, one CPU or no fork: work(0, n) here).
+        """
+        context = _fork_context()
+        if self.workers < 2 or n < max(self.min_keys, 1) or context is None:
+            return tuple(work(0, n))
+        return _Chunks(context, n, work, widths, self.workers - 1).result()
 
     def start(self, seed: bytes, label: str, keys: Sequence[str]):
         """Hex tickets of `keys` (read by the workers themselves), computed while the caller does other work.

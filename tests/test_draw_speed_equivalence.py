@@ -369,3 +369,85 @@ def test_matching_is_the_literal_reading_of_the_spec(salt, size, staff, leader_e
             match(seed, inp, batches)
         return
     assert canonical_bytes(match(seed, inp, batches)) == expected
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_chunks_over_forked_workers_join_in_order(monkeypatch, workers):
+    """map_chunks gives work(0, n) whoever computes which chunk: many small chunks, several widths, n = 0."""
+    import dsr.parallel
+
+    monkeypatch.setattr(dsr.parallel, "CHUNK", 37)
+
+    def work(start, end):
+        return bytes(i % 251 for i in range(start, end)), b"".join(i.to_bytes(4, "big") for i in range(start, end))
+
+    for n in (0, 1, 36, 37, 38, 1000, 5003):
+        assert ParallelTickets(workers, min_keys=1).map_chunks(n, work, (1, 4)) == work(0, n)
+
+
+def test_chunks_a_failed_worker_took_are_computed_here(monkeypatch, capfd):
+    import dsr.parallel
+
+    monkeypatch.setattr(dsr.parallel, "CHUNK", 50)
+    home = os.getpid()
+
+    def work(start, end):
+        if os.getpid() != home:
+            raise RuntimeError("worker failure")
+        return (bytes(i % 253 for i in range(start, end)),)
+
+    assert ParallelTickets(2, min_keys=1).map_chunks(1000, work, (1,)) == work(0, 1000)
+    capfd.readouterr()  # the worker's traceback
+
+
+def test_chunked_tickets_and_flags_give_the_same_draw(monkeypatch):
+    """run_draw with unit_chunk over forked workers in many chunks (exclusions, history, priority) is byte-identical."""
+    import datetime as dt
+
+    import dsr.parallel
+    from dsr.core.model import Exclusion, HistoryEntry
+
+    monkeypatch.setattr(dsr.parallel, "CHUNK", 97)
+    units = directory(2500)
+    history = [HistoryEntry(units[i].key, f"D{i}", dt.date(2025 + (i // 4) % 2, 3, 1), ()) for i in range(0, 2500, 4)]
+    exclusions = [Exclusion(units[i].key, "专项整治", None, None) for i in range(1, 2500, 50)]
+    for r in (rules(priority_not_drawn_last_year=True), multiplier_rules()):
+        inp = inputs(units, STAFF, r, history=history, exclusions=exclusions)
+        expected = canonical_bytes(run_draw(SEED, inp))
+        for workers in (2, 3):
+            assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(workers, min_keys=10))) == expected
+
+
+def test_tickets_or_flags_from_elsewhere_are_checked():
+    """A map_chunks answer with a wrong ticket, or a wrong bound flag, is refused."""
+    from dsr.core.draw import TicketColumn, unit_chunk  # noqa: F401
+
+    inp = inputs(directory(400), STAFF)
+
+    class Tampered:
+        def __init__(self, at, which):
+            self.at, self.which = at, which
+
+        def map_chunks(self, n, work, widths):
+            out = [bytearray(b) for b in work(0, n)]
+            out[self.which][self.at * widths[self.which]] ^= 1
+            return tuple(bytes(b) for b in out)
+
+    for which in (0, 1):
+        with pytest.raises(DrawError, match="票值"):
+            run_draw(SEED, inp, Tampered(0, which))
+    assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(1))) == canonical_bytes(run_draw(SEED, inp))
+
+
+def test_ticket_column_reads_as_a_list_of_tickets():
+    from dsr.core.draw import TicketColumn
+
+    keys = [u.key for u in directory(50)]
+    tickets_ = ticket_list(SEED, LABEL_UNIT, keys)
+    column = TicketColumn(b"".join(tickets_))
+    assert len(column) == 50 and list(column) == tickets_ and column[-1] == tickets_[-1] and column[3:9] == tickets_[3:9]
+    assert pickle.loads(pickle.dumps(column))[7] == tickets_[7]
+    with pytest.raises(IndexError):
+        column[50]
+    with pytest.raises(ValueError):
+        TicketColumn(b"x" * 33)

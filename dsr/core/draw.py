@@ -7,6 +7,7 @@ import gc
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -28,15 +29,7 @@ from dsr.core.teams import (
     check_teams,
     match,
 )
-from dsr.core.tickets import (
-    LABEL_BATCH,
-    LABEL_UNIT,
-    PendingTickets,
-    TicketFunction,
-    ticket,
-    ticket_hex_list,
-    tickets,
-)
+from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, TicketFunction, ticket, ticket_list, tickets
 from dsr.errors import DrawError
 
 ALGORITHM = "dsr-sha256/1"
@@ -638,28 +631,46 @@ def _bound(limit: int, like: bytes | str) -> bytes | str:
     return b.hex() if isinstance(like, str) else b
 
 
-def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Sequence[str]) -> list[int]:
-    """In every cell, the n units with the lowest (priority group, ticket, key); their positions.
-
-    One sequential pass over all tickets first keeps, per cell, the group-0 candidates whose ticket is
-    below that cell's bound (see _lowest); a cell where fewer than needed fall below it, or that takes
-    all of a group, is drawn by _lowest on its members.
-    """
+def _cell_bounds(plans: tuple[StratumPlan, ...], placed: Placement) -> tuple[dict[str, bytes], dict[int, bytes]]:
+    """Per cell, a ticket bound a little above its expected n-th lowest ticket (see _lowest), and per Where id
+    the bound its units are compared with (b"" below which no ticket lies: excluded units, cells without one)."""
     sizes = {c.cell: c.n for sp in plans for c in sp.cells}
-    keys, where_of, own, later = placed.keys, placed.where_of, placed.reasons, placed.later
-    bounds: dict[str, bytes | str] = {}
+    bounds: dict[str, bytes] = {}
     for c in placed.cells:
         first = c.N - len(c.rest)
         take = min(sizes[c.cell], first)
         if 0 < take < first and (limit := _limit(take, first)) < _SPACE:
-            bounds[c.cell] = _bound(limit, unit_tickets[0])
+            bounds[c.cell] = limit.to_bytes(32, "big")
+    cell_of = {i: w.cell for i, w in placed.wheres.items()}
+    by_where = {i: bounds.get(cell_of[i], b"") if r is None else b""  # type: ignore[arg-type]
+                for i, r in placed.shared.items()}
+    return bounds, by_where
+
+
+def unit_chunk(seed: bytes, keys: Sequence[str], where_of: Sequence[int], by_where: dict[int, bytes], start: int,
+               end: int) -> tuple[bytes, bytes]:
+    """The unit tickets of keys[start:end] (32 bytes each, joined) and, per unit, 1 if its ticket lies below its
+    cell's bound (_cell_bounds), else 0: a pure function of its arguments, run in any process on any range."""
+    digests = ticket_list(seed, LABEL_UNIT, keys[start:end])
+    flags = bytes(map(lt, digests, map(by_where.__getitem__, islice(where_of, start, end))))
+    return b"".join(digests), flags
+
+
+def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Sequence[bytes],
+            flags: bytes) -> list[int]:
+    """In every cell, the n units with the lowest (priority group, ticket, key); their positions.
+
+    `flags` (unit_chunk) marks the units whose ticket is below their cell's bound: per cell, the group-0
+    candidates among them are sorted; a cell where fewer than needed fall below it, or that takes all of a
+    group, is drawn by _lowest on its members.
+    """
+    sizes = {c.cell: c.n for sp in plans for c in sp.cells}
+    keys, where_of, own, later = placed.keys, placed.where_of, placed.reasons, placed.later
+    bounds, _ = _cell_bounds(plans, placed)
     below: dict[str, list[int]] = {cell: [] for cell in bounds}
     if bounds:
-        none = unit_tickets[0][:0]  # no ticket is below the empty string: other cells' units, and excluded ones
         cell_of = {i: placed.wheres[i].cell for i in placed.wheres}
-        by_where = {i: bounds.get(cell_of[i], none) if r is None else none  # type: ignore[arg-type]
-                    for i, r in placed.shared.items()}
-        for i in compress(range(len(keys)), map(lt, unit_tickets, map(by_where.__getitem__, where_of))):
+        for i in compress(range(len(keys)), flags):
             if i not in own and i not in later:
                 below[cell_of[where_of[i]]].append(i)  # type: ignore[index]
     drawn: list[int] = []
@@ -723,6 +734,38 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
+class TicketColumn(Sequence[bytes]):
+    """Tickets of 32 bytes each, in one buffer: no object per unit until one is asked for."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self, buffer: bytes):
+        if len(buffer) % 32:
+            raise ValueError("a ticket column holds whole 32-byte tickets")
+        self._buffer = buffer
+
+    def __len__(self) -> int:
+        return len(self._buffer) // 32
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return list(map(self.__getitem__, range(*index.indices(len(self)))))
+        n = len(self)
+        i = index.__index__()
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("TicketColumn index out of range")
+        return self._buffer[32 * i:32 * i + 32]
+
+    def __iter__(self):
+        n = len(self._buffer)
+        return map(self._buffer.__getitem__, map(slice, range(0, n, 32), range(32, n + 32, 32)))
+
+    def __reduce__(self):
+        return (TicketColumn, (self._buffer,))
+
+
 class UnitOutcomes(Sequence[UnitOutcome]):
     """Every unit's UnitOutcome, in key order, kept as columns and made when asked for.
 
@@ -735,10 +778,11 @@ class UnitOutcomes(Sequence[UnitOutcome]):
 
     __slots__ = ("_keys", "_names", "_tickets", "_where_of", "_base", "_own")
 
-    def __init__(self, keys: Sequence[str], names: Sequence[str], tickets_hex: Sequence[str], where_of: Sequence[int],
-                 base: dict[int, tuple], own: dict[int, tuple]):
-        # base: Where id → (stratum, cell, status, reason, batch, probability); own: position → the same
-        self._keys, self._names, self._tickets, self._where_of = keys, names, tickets_hex, where_of
+    def __init__(self, keys: Sequence[str], names: Sequence[str], unit_tickets: Sequence[bytes],
+                 where_of: Sequence[int], base: dict[int, tuple], own: dict[int, tuple]):
+        # tickets as 32 bytes (shown as hex); base: Where id → (stratum, cell, status, reason, batch, probability);
+        # own: position → the same
+        self._keys, self._names, self._tickets, self._where_of = keys, names, unit_tickets, where_of
         self._base, self._own = base, own
 
     def __len__(self) -> int:
@@ -748,7 +792,7 @@ class UnitOutcomes(Sequence[UnitOutcome]):
         row = self._own.get(i)
         if row is None:
             row = self._base[self._where_of[i]]
-        return _outcome(self._keys[i], self._names[i], self._tickets[i], row)
+        return _outcome(self._keys[i], self._names[i], self._tickets[i].hex(), row)
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
@@ -769,7 +813,7 @@ class UnitOutcomes(Sequence[UnitOutcome]):
         return rows
 
     def __iter__(self):
-        return map(_outcome, self._keys, self._names, self._tickets, self._rows())
+        return map(_outcome, self._keys, self._names, map(bytes.hex, self._tickets), self._rows())
 
     def __reversed__(self):
         return map(self._make, reversed(range(len(self))))
@@ -792,11 +836,12 @@ class UnitOutcomes(Sequence[UnitOutcome]):
         return repr(tuple(self))
 
     def __reduce__(self):
-        return (UnitOutcomes, (list(self._keys), list(self._names), list(self._tickets), list(self._where_of),
-                               self._base, self._own))
+        tickets_ = self._tickets if isinstance(self._tickets, TicketColumn) else TicketColumn(b"".join(self._tickets))
+        return (UnitOutcomes, (list(self._keys), list(self._names), tickets_, list(self._where_of), self._base,
+                               self._own))
 
     def _plain_rows(self):
-        return zip(self._keys, self._names, self._tickets, self._rows())
+        return zip(self._keys, self._names, map(bytes.hex, self._tickets), self._rows())
 
     def canonical_plain(self) -> list[dict]:
         """The canonical plain form: what to_plain gives for the tuple of UnitOutcome (keys in canonical order)."""
@@ -821,7 +866,7 @@ def _outcome(key: str, name: str, hexed: str, row: tuple) -> UnitOutcome:
     return o  # type: ignore[return-value]
 
 
-def _outcomes(placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[str], drawn: list[int],
+def _outcomes(placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: Sequence[bytes], drawn: list[int],
               batch_of: dict[str, int], rules: Rules) -> UnitOutcomes:
     """Every unit's outcome, in key order: one row per profile, and rows of their own for the few units that
     were drawn, excluded by key, or drawn last year (priority)."""
@@ -883,20 +928,31 @@ class UnitKeys(Sequence[str]):
         return iter(self._keys) if self._keys is not None else map(_key, self._units)
 
 
-def unit_tickets(seed: bytes, columns: Columns, ticket_function: TicketFunction | None = None,
-                 pending: PendingTickets | None = None) -> list[str]:
-    """Every unit's ticket as lower-case hex, in key order; a supplied function's answer is spot-checked."""
-    keys = columns.keys
-    if pending is not None:
-        hexed = pending.result()  # in the order of the units given to run_draw
-        if columns.order is not None and len(hexed) == len(keys):
-            hexed = list(map(hexed.__getitem__, columns.order))
+def unit_tickets(seed: bytes, placed: Placement, plans: tuple[StratumPlan, ...],
+                 ticket_function: TicketFunction | None = None) -> tuple[TicketColumn, bytes]:
+    """Every unit's ticket, in key order, and the flags of unit_chunk (ticket below its cell's bound).
+
+    A `ticket_function` with a `map_chunks(n, work, widths)` method (dsr.parallel) runs unit_chunk over
+    ranges of the units in several processes; any other is called like ticket_list. Either way, a spread
+    of the answers is checked against ticket().
+    """
+    keys, where_of = placed.keys, placed.where_of
+    _, by_where = _cell_bounds(plans, placed)
+    chunks = getattr(ticket_function, "map_chunks", None)
+    if chunks is not None:
+        buffer, flags = chunks(len(keys), partial(unit_chunk, seed, keys, where_of, by_where), (32, 1))
     elif ticket_function is not None:
-        hexed = list(map(bytes.hex, ticket_function(seed, LABEL_UNIT, keys)))
+        digests = ticket_function(seed, LABEL_UNIT, keys)
+        if len(digests) != len(keys):
+            raise DrawError(f"票值函数返回 {len(digests)} 个票值，应为 {len(keys)} 个")
+        buffer, flags = b"".join(digests), bytes(map(lt, digests, map(by_where.__getitem__, where_of)))
     else:
-        return ticket_hex_list(seed, LABEL_UNIT, keys)
-    _check_tickets(seed, keys, hexed)
-    return hexed
+        buffer, flags = unit_chunk(seed, keys, where_of, by_where, 0, len(keys))
+    column = TicketColumn(buffer)
+    _check_tickets(seed, keys, column)
+    if len(flags) != len(keys) or not all(flags[i] == (column[i] < by_where[where_of[i]]) for i in _spread(len(keys))):
+        raise DrawError("票值函数返回的票值标记有误")
+    return column, flags
 
 
 def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | None = None) -> DrawResult:
@@ -904,39 +960,31 @@ def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | 
 
     `ticket_function` computes the unit tickets (default: in this process); another one, e.g.
     dsr.parallel.parallel_ticket_list() on several cores, must give the same bytes, and a spread of
-    its answers is checked against ticket(). If it has a `start` method (PendingTickets), it is
-    started first, so that the tickets are computed while this process reads and classifies the units.
+    its answers is checked against ticket(). The units are read, classified and planned first (every
+    refusal comes before any ticket), then the tickets are computed with, per unit, whether it lies
+    below its cell's selection bound.
     """
     with collector_paused():
-        start = getattr(ticket_function, "start", None)
-        given = UnitKeys(inputs.units)
-        pending = start(seed, LABEL_UNIT, given) if start is not None else None
-        try:
-            columns = read_units(inputs)
-            if columns.order is None:
-                given.known(columns.keys)
-            inputs = columns.inputs
-            placed = place(inputs, columns)
-            plans = _plan_from(inputs, placed)
-            hexed = unit_tickets(seed, columns, ticket_function, pending)
-        finally:
-            if pending is not None:
-                pending.close()
+        columns = read_units(inputs)
+        inputs = columns.inputs
+        placed = place(inputs, columns)
+        plans = _plan_from(inputs, placed)
         del columns
-        return _finish(seed, inputs, placed, plans, hexed)
+        column, flags = unit_tickets(seed, placed, plans, ticket_function)
+        return _finish(seed, inputs, placed, plans, column, flags)
 
 
 def _finish(seed: bytes, inputs: DrawInputs, placed: Placement, plans: tuple[StratumPlan, ...],
-            hexed: list[str]) -> DrawResult:
+            column: TicketColumn, flags: bytes) -> DrawResult:
     """Select, cut batches, match teams and write down every unit's outcome."""
     rules: Rules = inputs.rules  # type: ignore[assignment]
     keys, units = placed.keys, inputs.units
-    drawn = sorted(_select(plans, placed, hexed))
+    drawn = sorted(_select(plans, placed, column, flags))
     batches = _batches(seed, rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn])
     batch_of = {k: b.number for b in batches for k in b.units}
     by_key = {keys[i]: units[i] for i in drawn}
     teams = match(seed, inputs, [[by_key[k] for k in b.units] for b in batches])
-    outcomes = _outcomes(placed, plans, hexed, drawn, batch_of, rules)
+    outcomes = _outcomes(placed, plans, column, drawn, batch_of, rules)
     return DrawResult(
         ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
         plans, _excluded(placed), outcomes, batches,
@@ -958,11 +1006,15 @@ def _excluded(placed: Placement) -> tuple[ReasonCount, ...]:
     return tuple(ReasonCount(r, k) for r, k in sorted(reasons.items()))
 
 
-def _check_tickets(seed: bytes, keys: Sequence[str], hexed: Sequence[str]) -> None:
+def _spread(n: int) -> list[int]:
+    """_CHECKS positions spread evenly over n, first and last included."""
+    return sorted({(n - 1) * j // (_CHECKS - 1) for j in range(_CHECKS)}) if n else []
+
+
+def _check_tickets(seed: bytes, keys: Sequence[str], unit_tickets: Sequence[bytes]) -> None:
     """Refuse a ticket function whose answer is not ticket() at every checked position."""
-    if len(hexed) != len(keys):
-        raise DrawError(f"票值函数返回 {len(hexed)} 个票值，应为 {len(keys)} 个")
-    n = len(keys)
-    for i in sorted({(n - 1) * j // (_CHECKS - 1) for j in range(_CHECKS)} if n else ()):
-        if hexed[i] != ticket(seed, LABEL_UNIT, keys[i]).hex():
+    if len(unit_tickets) != len(keys):
+        raise DrawError(f"票值函数返回 {len(unit_tickets)} 个票值，应为 {len(keys)} 个")
+    for i in _spread(len(keys)):
+        if unit_tickets[i] != ticket(seed, LABEL_UNIT, keys[i]):
             raise DrawError(f"票值函数对「{keys[i]}」返回的票值有误")

@@ -33,7 +33,7 @@ TicketFunction = Callable[[bytes, str, Sequence[str]], list[bytes]]
 class PendingTickets(Protocol):
     """Tickets being computed elsewhere: what a ticket function's optional `start(seed, label, keys)` returns.
 
-    run_draw starts it before reading the units, so the tickets are computed while it classifies them.
+    For callers that want hex tickets while they do other work (run_draw itself uses `map_chunks`).
     """
 
     def result(self) -> list[str]:

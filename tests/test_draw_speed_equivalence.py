@@ -451,3 +451,38 @@ def test_ticket_column_reads_as_a_list_of_tickets():
         column[50]
     with pytest.raises(ValueError):
         TicketColumn(b"x" * 33)
+
+
+def test_team_assignments_read_as_the_tuple_they_stand_for():
+    """DrawResult.teams is kept as rows; every way of reading it gives what the tuple of TeamAssignment gives."""
+    import datetime as dt
+
+    from dsr.core.canonical import to_plain
+    from dsr.core.model import HistoryEntry
+    from dsr.core.rules import Team
+    from dsr.core.teams import TeamAssignment, TeamAssignments
+
+    units = directory(120)
+    conflicts = [Conflict(STAFF[i % 12].cert_no, units[i].key, "近亲属", "本人申报", None, None) for i in range(0, 120, 3)]
+    history = [HistoryEntry(units[i].key, f"D{i}", dt.date(2026, 3, 1), (STAFF[i % 12].cert_no,)) for i in range(1, 120, 4)]
+    r = rules(team=Team(size=3, pool=("文峰区",), rotation=True, max_units_per_inspector=12))
+    res = run_draw(SEED, inputs(units, STAFF, r, conflicts=conflicts, history=history))
+    lazy = res.teams
+    assert isinstance(lazy, TeamAssignments)
+    whole = tuple(lazy)
+    assert len(whole) > 5 and any(t.removed for t in whole) and any(len(t.attempts) > 3 for t in whole)
+    assert [type(t) for t in whole] == [TeamAssignment] * len(whole)
+    assert [lazy[i] for i in range(len(whole))] == list(whole) and lazy[-1] == whole[-1] and lazy[1:4] == whole[1:4]
+    assert list(reversed(lazy)) == list(reversed(whole))
+    assert lazy == whole and whole == lazy and not (lazy != whole) and lazy != whole[:-1] and lazy != list(whole)
+    assert hash(lazy) == hash(whole) and repr(lazy) == repr(whole)
+    again = pickle.loads(pickle.dumps(lazy))
+    assert isinstance(again, TeamAssignments) and again == lazy and tuple(again) == whole
+    assert to_plain(lazy) == to_plain(whole) == lazy.canonical_plain()
+    assert canonical_bytes(res) == canonical_bytes(replace(res, teams=whole))
+    assert res == replace(res, teams=whole) and hash(res) == hash(replace(res, teams=whole))
+    t = whole[0]
+    assert t == TeamAssignment(*(getattr(t, f.name) for f in fields(TeamAssignment)))
+    assert list(vars(t)) == [f.name for f in fields(TeamAssignment)]
+    with pytest.raises(FrozenInstanceError):
+        t.leader = "x"  # type: ignore[misc]

@@ -89,7 +89,7 @@ class TeamsResult:
 
     pool: tuple[PoolEntry, ...]  # sorted by cert_no
     batch_caps: tuple[int, ...]  # per batch: ⌈slots / eligible⌉ + max_extra_load
-    teams: tuple[TeamAssignment, ...]  # in batch order
+    teams: tuple[TeamAssignment, ...]  # in batch order; match() gives a TeamAssignments, which reads as this tuple
     workload: tuple[Workload, ...]  # sorted by cert_no
     warnings: tuple[str, ...]
 
@@ -188,6 +188,73 @@ def _attempt(index: int, ticket: str, list_: str, position: int, cert_no: str, o
     a.outcome = outcome
     a.__class__ = Attempt
     return a  # type: ignore[return-value]
+
+
+class TeamAssignments(Sequence[TeamAssignment]):
+    """The teams, in batch order, kept as rows and made into TeamAssignment (and Attempt) objects when asked for.
+
+    Reads like the tuple of TeamAssignment it stands for: len, indexing (a slice gives a tuple), iteration,
+    equality with a tuple of teams or another TeamAssignments, hash, repr, pickling; to_plain writes the same
+    plain rows (canonical_plain). Matching 20,000 teams then makes no 80,000 objects on the way.
+    """
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[tuple]):
+        # (unit_key, unit_name, batch, members, leader, eligible_count, removed,
+        #  attempts as (index, 32-byte ticket, list, position, cert_no, outcome))
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(map(_team, self._rows[index]))
+        return _team(self._rows[index])
+
+    def __iter__(self):
+        return map(_team, self._rows)
+
+    def __reversed__(self):
+        return map(_team, reversed(self._rows))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TeamAssignments):
+            return self._rows == other._rows
+        if isinstance(other, tuple):  # equal to the tuple of teams it stands for, as a tuple would be
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        same = self.__eq__(other)
+        return same if same is NotImplemented else not same
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self):
+        return (TeamAssignments, (self._rows,))
+
+    def canonical_plain(self) -> list[dict]:
+        """The canonical plain form: what to_plain gives for the tuple of TeamAssignment (keys in canonical order)."""
+        return [{"attempts": [{"cert_no": cert, "index": j, "list": kind, "outcome": outcome, "position": pos,
+                               "ticket": t.hex()} for j, t, kind, pos, cert, outcome in attempts],
+                 "batch": batch, "eligible_count": eligible_count, "leader": leader, "members": list(members),
+                 "removed": [{"cert_no": r.cert_no, "name": r.name, "reasons": list(r.reasons)} for r in removed],
+                 "unit_key": key, "unit_name": name}
+                for key, name, batch, members, leader, eligible_count, removed, attempts in self._rows]
+
+
+def _team(row: tuple) -> TeamAssignment:
+    key, name, batch, members, leader, eligible_count, removed, attempts = row
+    return _fast(TeamAssignment, unit_key=key, unit_name=name, batch=batch, members=members, leader=leader,
+                 eligible_count=eligible_count, removed=removed,
+                 attempts=tuple(_attempt(j, t.hex(), kind, pos, cert, outcome)
+                                for j, t, kind, pos, cert, outcome in attempts))
 
 
 class _Matcher:
@@ -303,11 +370,12 @@ class _Matcher:
             self.relaxed.setdefault((batch, level, role), []).append(unit.key)
         return level
 
-    def assign(self, unit: Unit, batch: int, cap: int) -> TeamAssignment:
+    def assign(self, unit: Unit, batch: int, cap: int) -> tuple:
         """Leader first from the leader list, then members from the eligible pool, by successive inspector tickets.
 
         One loop over every slot with the hashing inlined (ticket(seed, LABEL_INSPECTOR, key|j) with the pads
-        hashed once); j runs on across slots.
+        hashed once); j runs on across slots. Returns the team as a row of TeamAssignments (attempts as
+        (index, 32-byte ticket, list, position, cert_no, outcome)).
         """
         key = unit.key
         if "\x00" in key:
@@ -342,19 +410,18 @@ class _Matcher:
                 else:
                     why = None
                 if why is not None:
-                    attempts.append(_attempt(j, t.hex(), kind, pos, cert, "跳过：" + why))
+                    attempts.append((j, t, kind, pos, cert, "跳过：" + why))
                     j += 1
                     continue
                 over = level and self.free(cert, batch, cap, 0) is not None
-                attempts.append(_attempt(j, t.hex(), kind, pos, cert, role + OUTCOME_OVER_CAP if over else role))
+                attempts.append((j, t, kind, pos, cert, role + OUTCOME_OVER_CAP if over else role))
                 j += 1
                 chosen.append(cert)
                 break
         for cert in chosen:
             self.book(cert, batch, cap)
         eligible_count = len(self.eligible) - sum(1 for c in specific if c in total) if specific else len(self.eligible)
-        return _fast(TeamAssignment, unit_key=key, unit_name=unit.name, batch=batch, members=tuple(chosen),
-                     leader=chosen[0], eligible_count=eligible_count, removed=removed, attempts=tuple(attempts))
+        return key, unit.name, batch, tuple(chosen), chosen[0], eligible_count, removed, tuple(attempts)
 
 
 def infeasibility(pool: Sequence[PoolEntry], unit: Unit, size: int, specific: dict[str, list[str]],
@@ -414,10 +481,11 @@ def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit]]) ->
         m.start_batch(number, caps[number - 1])
         for unit in units:
             teams.append(m.assign(unit, number, caps[number - 1]))
+    teams = TeamAssignments(teams)
     workload = tuple(
         Workload(c, m.by_cert[c].name, m.total[c], tuple(m.per_batch[c])) for c in m.eligible
     )
-    return TeamsResult(m.pool, caps, tuple(teams), workload, _warnings(m.relaxed, caps, m.draw_cap))
+    return TeamsResult(m.pool, caps, teams, workload, _warnings(m.relaxed, caps, m.draw_cap))
 
 
 def _warnings(relaxed: dict[tuple[int, int, str], list[str]], caps: tuple[int, ...],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
+import os
+import threading
 from dataclasses import dataclass
 
 from dsr.errors import RecordError
@@ -40,6 +43,29 @@ def parse_clock(clock: str) -> dt.datetime:
     return when
 
 
+_EPOCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _font_timestamps(when: dt.datetime):
+    """Make fontTools stamp the record's clock, not the current second, into fonts it rewrites.
+
+    WeasyPrint saves colour-emoji fonts (e.g. a witness phrase holding 🔥) through fontTools, which writes
+    the time of saving into the font's `head` table unless SOURCE_DATE_EPOCH is set: without this, two
+    renders of the same record a second apart gave different PDF bytes.
+    """
+    with _EPOCH_LOCK:
+        before = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, ...], clock: str) -> bytes:
     """Render the record HTML to PDF/A-3b bytes; identical inputs give identical bytes."""
     import weasyprint
@@ -53,4 +79,5 @@ def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, .
         for a in attachments
     ]
     document = weasyprint.HTML(string=html.decode("utf-8"), url_fetcher=_fetcher(), base_url=None)
-    return document.write_pdf(attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+    with _font_timestamps(when):
+        return document.write_pdf(attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)

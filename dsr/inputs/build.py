@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
-from itertools import count, repeat
+from typing import NamedTuple
+from collections import deque
+from itertools import compress, count, repeat
 from operator import and_, eq, is_, is_not, itemgetter, mod, truth
 
 from dsr.core import model
@@ -31,8 +33,10 @@ def _header(layout: Layout, name: str) -> str:
 def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context, sink=None) -> list[Located]:
     """Every good row of one input as a located value; bad rows leave problems in ctx.
 
-    With a `sink(values, file, sheet, rows)` (lists of the good values of a chunk and their rows, in row order),
-    good values go to it instead and the list stays empty.
+    With a `sink` (a `reader.UnitTally`), good units go to it instead and the list stays empty: per chunk,
+    `sink.add(units, file, sheet, rows)` (the good units and their rows, in row order), or, for a chunk whose
+    every row is quick (see `_QuickUnits`), `sink.add_columns(keys, brigades, classes, file, sheet, rows)`
+    without making the units at all.
     """
     make = _BUILDERS[kind]
     out: list[Located] = []
@@ -40,7 +44,14 @@ def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context, sink=No
     quick = _QuickUnits(layout, ctx) if kind == schema.UNITS.kind else None
     file, sheet = ctx.file, ctx.sheet
     for numbers, fields, parsed, bad in chunks(rows, layout, ctx):
-        ready = quick.units(numbers, fields, parsed, bad, absent) if quick else None
+        if quick:
+            decided = quick.decide(numbers, fields, parsed, bad, absent)
+            if sink is not None and decided.every:  # dsr check: count the chunk, no unit needed
+                sink.add_columns(decided.codes, decided.brigades, decided.column["unit_class"], file, sheet, numbers)
+                continue
+            ready = quick.units(decided)
+        else:
+            ready = None
         if ready is not None and not any(map(is_, ready, repeat(None))):  # every row quick: the usual chunk
             good, rows_of = ready, numbers
         else:
@@ -60,7 +71,7 @@ def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context, sink=No
                     good.append(value)
                     rows_of.append(number)
         if sink is not None:
-            sink(good, file, sheet, rows_of)
+            sink.add(good, file, sheet, rows_of)
         else:  # Located(value, file, sheet, row), made in C
             out.extend(map(tuple.__new__, repeat(Located), zip(good, repeat(file), repeat(sheet), rows_of)))
     return out
@@ -89,6 +100,16 @@ _UNIT_FIELDS = tuple(f.name for f in dataclasses.fields(model.Unit))  # key, nam
 _ALNUM = "[0-9A-HJ-NPQRTUWXY]"  # the credit-code alphabet (uscc.ALPHABET)
 
 
+class _Decided(NamedTuple):
+    """A chunk's quick rows (`ok`, `every` if all are), and the columns their units are made of."""
+
+    ok: list[bool]
+    every: bool
+    column: dict[str, list]
+    codes: list
+    brigades: list
+
+
 class _QuickUnits:
     """Units of the rows that need no message at all, decided column-wise; other rows go through `_unit`.
 
@@ -109,8 +130,8 @@ class _QuickUnits:
         # the check character c at weight 3^17 ≡ 22; a valid code has Σ₁₇ + c ≡ 0, so the whole number ≡ 21·c
         self.residue = {ch: 21 * value % 31 for value, ch in enumerate(uscc.ALPHABET)}
 
-    def units(self, numbers: list[int], fields: list[str], parsed: list, bad: set[int], absent: dict) -> list:
-        """For each row of a chunk: its Unit if the row is quick, else None."""
+    def decide(self, numbers: list[int], fields: list[str], parsed: list, bad: set[int], absent: dict) -> _Decided:
+        """Which rows of a chunk are quick, with the columns their units are made of."""
         n = len(numbers)
         column = dict(zip(fields, parsed))
         for name, value in absent.items():
@@ -125,14 +146,24 @@ class _QuickUnits:
                                     map(truth, column["key_category"]))))
         for i in bad:
             ok[i] = False
+        return _Decided(ok, all(ok), column, codes, brigade)
+
+    def units(self, decided: _Decided) -> list:
+        """For each row of a decided chunk: its Unit if the row is quick, else None."""
+        column, codes, ok = decided.column, decided.codes, decided.ok
         values = zip(codes, column["name"], codes, repeat(None), column["legal_rep"], column["address"],
-                     column["reg_authority"], brigade, *(column[f] for f in _UNIT_FIELDS[8:-1]), repeat(False))
-        new, unit_class, fields_ = _new, model.Unit, _UNIT_FIELDS
-        out: list = [None] * n
-        for i, good, row in zip(count(), ok, values):
-            if good:
-                unit = out[i] = new(unit_class)
-                unit.__dict__.update(zip(fields_, row))  # the fields in model.Unit's order, as _unit sets them
+                     column["reg_authority"], decided.brigades, *(column[f] for f in _UNIT_FIELDS[8:-1]),
+                     repeat(False))
+        if not decided.every:
+            values = compress(values, ok)
+        units = list(map(_new, repeat(model.Unit, ok.count(True))))
+        # each Unit's __dict__ filled with its fields in model.Unit's order, as _unit does: all of it in C
+        deque(map(dict.update, map(vars, units), map(zip, repeat(_UNIT_FIELDS), values)), 0)
+        if decided.every:
+            return units
+        out: list = [None] * len(ok)
+        for i, unit in zip(compress(count(), ok), units):
+            out[i] = unit
         return out
 
     def _valid_local(self, codes: list) -> list[bool]:

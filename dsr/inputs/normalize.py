@@ -47,8 +47,14 @@ def code(text: str, drop_hyphens: bool = False) -> str:
 
 
 def number_text(text: str) -> str:
-    """A number written as text: NFKC, trimmed, thousands separators removed."""
-    return clean(unicodedata.normalize("NFKC", text)).replace(",", "")
+    """A number written as text: NFKC, trimmed, thousands separators removed (to a fixed point: removing a
+    separator can leave a space to trim, as in ",´" ▶ ", ́" ▶ " ́")."""
+    for _ in range(8):
+        new = clean(unicodedata.normalize("NFKC", text)).replace(",", "")
+        if new == text:
+            break
+        text = new
+    return text
 
 
 def cell_text(value: object) -> str:

@@ -96,22 +96,29 @@ class UnitTally:
         """Count good unit rows (in row order); a key seen before is a duplicate, as in `_duplicates`."""
         if not units:
             return
+        self.add_columns(list(map(_KEY, units)), list(map(_BRIGADE, units)), list(map(_CLASS, units)),
+                         file, sheet, rows)
+        self.legacy += sum(map(_LEGACY, units))
+        self.reg_only += list(map(_CREDIT_CODE, units)).count(None)
+
+    def add_columns(self, keys: list[str], brigades: list[str], classes: list[str], file: str, sheet: str | None,
+                    rows: list[int]) -> None:
+        """`add` for good units given as columns (key, brigade, class), none of them legacy or 注册号 only."""
+        if not keys:
+            return
         if not self.files or self.files[-1] != (file, sheet):
             self.files.append((file, sheet))
         base = (len(self.files) - 1) << 32
         ats = list(map(or_, repeat(base), rows))
-        keys = list(map(_KEY, units))
         seen = list(map(self.first.setdefault, keys, ats))
         for i in compress(itertools.count(), map(ne, seen, ats)):  # rare: duplicates, in row order
             seen_file, seen_row = self.files[seen[i] >> 32][0], seen[i] & 0xFFFFFFFF
             where = f"第 {seen_row} 行" if seen_file == file else f"文件 {seen_file} 第 {seen_row} 行"
             self.duplicates.append(Problem(file, f"代码重复：与{where}相同", sheet, rows[i],
                                            schema.UNITS.columns[1].header, keys[i], "每条记录的代码唯一"))
-        self.count += len(units)
-        self.brigades.update(map(_BRIGADE, units))
-        self.classes.update(map(_CLASS, units))
-        self.legacy += sum(map(_LEGACY, units))
-        self.reg_only += list(map(_CREDIT_CODE, units)).count(None)
+        self.count += len(keys)
+        self.brigades.update(brigades)
+        self.classes.update(classes)
 
     def checkpoint(self) -> tuple:
         """The state to return to if the file being read turns out damaged or is read again."""
@@ -263,7 +270,7 @@ def _read_table(path: Path, table: RawTable, sheet: schema.Sheet, detachment: De
         table.finish()
         return OneInput(sheet.kind, (), None, tuple(table.problems + found + _formula_problems(table, layout, where)))
     ctx = Context(path.name, table.sheet, detachment, on, formula_source=_FormulaFields(table, layout))
-    sink = tally.add if tally is not None and sheet.kind == schema.UNITS.kind else None
+    sink = tally if tally is not None and sheet.kind == schema.UNITS.kind else None
     before = tally.count if sink else 0
     values = build(sheet.kind, rows, layout, ctx, sink)
     table.finish()  # a streamed sheet: the merged cells and every formula are known once it has been read

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, count, repeat, zip_longest
-from operator import add, is_, sub
+from operator import add, is_, ne, sub
 from typing import NamedTuple
 
 from dsr.errors import Problem
@@ -45,6 +45,7 @@ class Context:
     formula_fields: frozenset[tuple[int, str]] = frozenset()  # (Excel row, field) already reported as formulas
     formula_source: Callable[[], frozenset[tuple[int, str]]] | None = None  # refreshes formula_fields per chunk
     problems: list[Problem] = field(default_factory=list)
+    parsers: dict[str, Callable] = field(default_factory=dict)  # field ▶ its remembered parser (see `_memo`)
     errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
 
     def add(self, row: int, column: str | None, value: object, message: str, expected: str | None = None,
@@ -132,6 +133,7 @@ def _empty(col: schema.Column) -> object:
     return None
 
 
+_MEMO = 20_000  # distinct values a column's parser remembers
 _CHUNK_ROWS = 4096  # rows converted together: column-wise in comprehensions, memory bounded per chunk
 
 
@@ -200,7 +202,7 @@ def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], heade
     except TypeError:
         joined = None
     if (joined is not None and joined.count("\x00") == len(raw) + 1 and not _UNTRIMMED.search(joined)
-            and not _CONTROL_BUT_NUL.search(joined)):
+            and ("".join(raw).isprintable() or not _CONTROL_BUT_NUL.search(joined))):
         # text cells only, none to trim, no control character (no NUL but the separators): the whole column is
         # judged in C; only the cells it cannot vouch for go through the comprehension of _fast
         vals = list(raw)
@@ -234,7 +236,7 @@ def _slow_values(kind: str, col: schema.Column, vals: list, out: list, slow: lis
 
     A value that needs no message takes the value `_cell` would give; the others go through `_cell`, in row order.
     """
-    parse = _memo(_parser(kind, col))
+    parse = ctx.parsers.get(col.field) or ctx.parsers.setdefault(col.field, _memo(_parser(kind, col)))
     raws = list(map(vals.__getitem__, slow))
     keys = raws if texts_only else [(raw.__class__, raw) for raw in raws]  # as _memo keys them
     quiet = dict(zip(reversed(keys), reversed(raws)))  # each distinct key with its first value
@@ -276,12 +278,15 @@ def _controls(col: schema.Column, vals: list, out: list, numbers: list[int], hea
 
 
 def _memo(parse: Callable) -> Callable:
-    """`parse` remembered per distinct value: enumerations and lists repeat a lot within a chunk."""
+    """`parse` remembered per distinct value: enumerations and lists repeat a lot, within a chunk and across the
+    chunks of a file (a column's parser is kept in its Context). At most _MEMO values are kept: then it starts over."""
     seen: dict = {}
 
     def parse_once(raw: object) -> tuple[object, str | None, str | None]:
         key = (raw.__class__, raw)
         if key not in seen:
+            if len(seen) >= _MEMO:
+                seen.clear()
             seen[key] = parse(raw)
         return seen[key]
 
@@ -325,11 +330,19 @@ def _fast(kind: str, col: schema.Column, vals: list) -> list:
         return [canonical.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
     if col.kind == schema.BOOL:
         return [_BOOL.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
-    if col.kind == schema.DECIMAL:
-        return [Decimal(v) if v.__class__ is str and v.isascii() and v.isdigit() else _SLOW for v in vals]
+    if col.kind == schema.DECIMAL:  # digits as text, or a number cell: parse_decimal reads a float's repr
+        if vals and all(map(isinstance, vals, _FLOAT)) and not any(map(ne, vals, vals)) and min(vals) >= 0.0 \
+                and max(vals) < _INF:  # number cells only, none negative, infinite or NaN (NaN != NaN): in C
+            return list(map(Decimal, map(repr, vals)))
+        return [Decimal(v) if v.__class__ is str and v.isascii() and v.isdigit() else
+                Decimal(repr(v)) if v.__class__ is float and 0.0 <= v < _INF else _SLOW for v in vals]
     if col.kind == schema.DATE:
         return [v if v.__class__ is dt.date else _SLOW for v in vals]
     return [_SLOW] * len(vals)
+
+
+_INF = float("inf")
+_FLOAT = repeat(float)
 
 
 _UNSEEN = object()

@@ -14,8 +14,9 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -294,6 +295,8 @@ class SheetStream:
         self._stop = threading.Event()
         self._parse = True  # False once the rows are no longer wanted: the rest is only scanned
         self._members: dict[str, bytes] = {}
+        self._strings: Future | None = None  # a large shared-strings table, read once (see `_strings`)
+        self._entries: list[int] | None = None  # where each entry of a smaller one starts (see `_window`)
         self._done = False
         self._pool = ThreadPoolExecutor(_PARSERS, thread_name_prefix="dsr-window")
         self._thread = threading.Thread(target=self._produce, name="dsr-sheet-stream", daemon=True)
@@ -308,7 +311,7 @@ class SheetStream:
     def _blocks(self) -> Iterator[list[list]]:
         following = 0  # 0-based number of the next row to yield
         while (item := self._next()) is not None:
-            future, formulas = item
+            future, formulas, indexed = item
             self.formulas.extend(formulas)
             try:
                 data = future.result() if future is not None else None
@@ -322,8 +325,14 @@ class SheetStream:
             if first > following:
                 yield [[] for _ in range(first - following)]
             block = data.to_python(skip_empty_area=True)
-            following = first + len(block)
             del data
+            if indexed:  # its text cells hold shared-string indices: look them up
+                try:
+                    index = self._strings.result()
+                except python_calamine.CalamineError:  # a damaged table: the whole read says so
+                    raise Unordered(self.sheet) from None
+                block = _resolve(block, index)
+            following = first + len(block)
             yield block if not offset else list(_pad(block, offset))
 
     def finish(self) -> None:
@@ -358,8 +367,8 @@ class SheetStream:
         scan: SheetScan = value
         if not scan.windowable:
             raise Unordered(self.sheet)
-        book = python_calamine.CalamineWorkbook.from_filelike(_window_book(self._members, self.part,
-                                                                        scan.head + scan.tail))
+        members = {n: b for n, b in self._members.items() if n != _SHARED_STRINGS}  # head and tail hold no cells
+        book = python_calamine.CalamineWorkbook.from_filelike(_window_book(members, self.part, scan.head + scan.tail))
         self.problems = _merge_problems(self.path.name, self.sheet, book.get_sheet_by_name(self.sheet))
         return None
 
@@ -380,6 +389,13 @@ class SheetStream:
                 info, fh = _open_part(zf, self.part)
                 self._members = {n: zf.read(n) for n in zf.namelist()
                                  if n != self.part and not (n.startswith("xl/worksheets/") and n.endswith(".xml"))}
+                table = self._members.get(_SHARED_STRINGS)
+                if table is None:
+                    pass
+                elif len(table) > _INDEX_ABOVE:  # read once, while the first window is cut
+                    self._strings = self._pool.submit(_strings, self._members, self.part, self.sheet)
+                elif _plain(table):
+                    self._entries = [m.start() for m in _SST_ENTRY.finditer(table)]
                 with fh:
                     scan = self._cut(fh, info.file_size)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
@@ -387,6 +403,27 @@ class SheetStream:
         else:
             if scan is not None:
                 self._put("end", scan)
+
+    def _window(self, head: bytes, rows: bytes, closing: bytes) -> tuple[Future, bool]:
+        """Submit one window (the sheet's head, whole rows, the closing tags) to the parsing pool.
+
+        Returns its future and whether its text cells will hold shared-string indices (see `_strings`).
+        """
+        members = self._members
+        if self._strings is not None and _indexable(rows):  # calamine need not parse the table again
+            members = {n: b for n, b in members.items() if n != _SHARED_STRINGS}
+            xml = b"".join((head, rows.replace(_SST_CELL, _INDEX_CELL), closing))
+            return self._pool.submit(_parse_window, _window_book(members, self.part, xml), self.sheet), True
+        xml = b"".join((head, rows, closing))
+        whole = None
+        if self._entries is not None:  # the table up to the last entry these rows seem to cite (see `_prefix`)
+            cited = max(map(int, _SST_INDEX.findall(rows, max(0, len(rows) - _TAIL))), default=-1) + 1
+            if cited < len(self._entries):
+                whole = members
+                table = members[_SHARED_STRINGS]
+                members = {**members, _SHARED_STRINGS: table[:self._entries[cited]] + table[table.rindex(b"</"):]}
+        return self._pool.submit(_parse_window, _window_book(members, self.part, xml), self.sheet, whole,
+                                 self.part), False
 
     def _cut(self, fh, size: int) -> SheetScan | None:
         scanner = _Scanner()
@@ -427,18 +464,17 @@ class SheetStream:
                     else:
                         end += len(_ROW_END)
                         pending, pending_size = [buf[end:]], len(buf) - end
-                        xml = b"".join((scanner.head, memoryview(buf)[:end], closing))
+                        rows = buf[:end]
                         del buf
-                        future = self._pool.submit(_parse_window, _window_book(self._members, self.part, xml),
-                                                   self.sheet)
-                        del xml
-                        if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS])):
+                        future, indexed = self._window(scanner.head, rows, closing)
+                        del rows
+                        if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS], indexed)):
                             return None
                         reported = min(len(scanner.found), _MAX_FORMULAS)
             if not chunk:
                 break
         if reported < min(len(scanner.found), _MAX_FORMULAS) and not self._put(
-                "window", (None, scanner.found[reported:_MAX_FORMULAS])):
+                "window", (None, scanner.found[reported:_MAX_FORMULAS], False)):
             return None
         return scanner.result(size, self.part)
 
@@ -451,8 +487,86 @@ _PARSERS = 2
 _ROOT = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s>]")
 
 
-def _parse_window(book: io.BytesIO, sheet: str) -> python_calamine.CalamineSheet | None:
-    data = python_calamine.CalamineWorkbook.from_filelike(book).get_sheet_by_name(sheet)
+# Shared strings. calamine parses a workbook's whole shared-strings table (Excel and WPS keep every text there)
+# each time it opens one, so each window would parse it again. Instead calamine reads the table once (`_strings`:
+# a made-up sheet citing every entry, so each text is exactly what calamine makes of it), and a window whose
+# string cells are all plain `<c … t="s"><v>N</v></c>` is parsed without the table, those cells typed as formula
+# strings (`t="str"`, which calamine returns as the text of <v>: the index); `_resolve` then looks the indices up.
+# Any other window (one holding inline or formula strings, whose texts could not be told from indices, or a
+# string cell written otherwise) is parsed with the table as before. An index the table lacks (or not written
+# as calamine would write it) is refused, and the sheet is read whole: calamine refuses it, as it would have.
+#
+# A smaller table is given to calamine with each window, as before, but only up to the entries the window cites:
+# Excel numbers the entries in the order the texts first occur, so a window cites little past the texts of its own
+# last rows. The windows are parsed with the table cut after the largest index found in the last _TAIL bytes of
+# their rows; a window that cites an entry past the cut is refused by calamine ("not found") and parsed again with
+# the whole table. The entries kept are the table's own, so every value is what the whole table gives.
+_SHARED_STRINGS = "xl/sharedStrings.xml"  # the only place calamine looks for the table
+_INDEX_ABOVE = 32 << 20  # a table larger than this is read once (parsing it per window would cost more)
+_SST_ENTRY = re.compile(rb"<si[\s/>]")
+_SST_INDEX = re.compile(rb' t="s"><v>([0-9]+)</v>')
+_TAIL = 16 << 10
+_SST_CELL, _INDEX_CELL = b' t="s"><v>', b' t="str"><v>'
+_OTHER_TEXT = (b'"str"', b"'str'", b"inlineStr", b"t='s'")
+_PER_ROW = 1024  # entries per row of the made-up sheet
+
+
+def _strings(members: dict[str, bytes], part: str, sheet: str) -> dict[str, str]:
+    """Index (as calamine returns it for a `t="str"` cell) ▶ text, for every entry of the shared-strings table."""
+    table = members[_SHARED_STRINGS]
+    count = table.count(b"<si>") + table.count(b"<si/>") + table.count(b"<si ")
+    cells = [b'<c t="s"><v>%d</v></c>' % i for i in range(count)]
+    rows = [b'<row r="%d">%s</row>' % (r + 1, b"".join(cells[i:i + _PER_ROW]))
+            for r, i in enumerate(range(0, count, _PER_ROW))]
+    del cells
+    xml = b"".join((b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
+                    *rows, b"</sheetData></worksheet>"))
+    del rows
+    data = python_calamine.CalamineWorkbook.from_filelike(_window_book(members, part, xml)).get_sheet_by_name(sheet)
+    texts = list(itertools.islice(itertools.chain.from_iterable(data.to_python()), count)) if count else []
+    return dict(zip(map(str, range(count)), texts))
+
+
+def _indexable(rows: bytes) -> bool:
+    """True if every string cell of these rows is a plain shared-string cell and no other text cell is there."""
+    return not any(marker in rows for marker in _OTHER_TEXT) and rows.count(b't="s"') == rows.count(_SST_CELL)
+
+
+def _resolve(block: list[list], index: dict[str, str]) -> list[list]:
+    """A window's rows with each shared-string index (a non-empty text cell) replaced by its text, column-wise."""
+    out = []
+    for column in zip(*block):
+        try:
+            column = list(map(index.__getitem__, column))  # the usual column: texts only
+        except KeyError:  # numbers, empty cells, ...: every text must still be a known index
+            texts = sum(map(isinstance, column, repeat(str))) - column.count("")
+            if texts:
+                if sum(map(index.__contains__, column)) != texts:
+                    raise Unordered("shared string") from None  # calamine would refuse it
+                column = list(map(index.get, column, column))
+        out.append(column)
+    return list(map(list, zip(*out))) if out else block
+
+
+def _plain(table: bytes) -> bool:
+    """True if the table holds no comment, CDATA, DTD or processing instruction (beyond the XML declaration)."""
+    declaration = table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml"))
+    return (not any(marker in table for marker in (b"<!--", b"<![CDATA[", b"<!DOCTYPE"))
+            and table.count(b"<?") == declaration)
+
+
+def _parse_window(book: io.BytesIO, sheet: str, whole: dict[str, bytes] | None = None,
+                  part: str = "") -> python_calamine.CalamineSheet | None:
+    """The window's cells. If calamine refuses a window given a shortened shared-strings table, it is parsed
+    again with the `whole` workbook's members (the window's XML is taken back out of `book`)."""
+    try:
+        data = python_calamine.CalamineWorkbook.from_filelike(book).get_sheet_by_name(sheet)
+    except python_calamine.CalamineError:
+        if whole is None:
+            raise
+        with zipfile.ZipFile(book) as window:
+            xml = window.read(part)
+        data = python_calamine.CalamineWorkbook.from_filelike(_window_book(whole, part, xml)).get_sheet_by_name(sheet)
     return data if data.height and data.width else None
 
 

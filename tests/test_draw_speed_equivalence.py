@@ -486,3 +486,23 @@ def test_team_assignments_read_as_the_tuple_they_stand_for():
     assert list(vars(t)) == [f.name for f in fields(TeamAssignment)]
     with pytest.raises(FrozenInstanceError):
         t.leader = "x"  # type: ignore[misc]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6)), max_size=60, unique_by=lambda d: d[1]),
+       st.integers(1, 7), st.sampled_from(("random", "stratum")))
+def test_batches_are_the_literal_reading_of_the_spec(drawn, count_, order):
+    """§7: sorted by (batch ticket, key) or (stratum, batch ticket, key), cut into near-equal consecutive parts."""
+    from dsr.core.draw import _batches
+    from dsr.core.rules import Batches
+    from dsr.core.tickets import LABEL_BATCH, ticket
+
+    drawn = [(s, f"K{k:09d}") for s, k in drawn]
+    by = {k: ticket(SEED, LABEL_BATCH, k) for _, k in drawn}
+    key = (lambda d: (d[0], by[d[1]], d[1])) if order == "stratum" else (lambda d: (by[d[1]], d[1]))
+    ordered = [k for _, k in sorted(drawn, key=key)]
+    c = min(count_, len(ordered))
+    sizes = [len(ordered) // c + (1 if b < len(ordered) % c else 0) for b in range(c)]
+    expected = [tuple(ordered[sum(sizes[:b]):sum(sizes[:b + 1])]) for b in range(c)]
+    got = _batches(SEED, rules(batches=Batches(count_, order)), drawn)
+    assert [b.units for b in got] == expected and [b.number for b in got] == list(range(1, c + 1))

@@ -29,7 +29,7 @@ from dsr.core.teams import (
     check_teams,
     match,
 )
-from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, TicketFunction, ticket, ticket_list, tickets
+from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, TicketFunction, ticket, ticket_list
 from dsr.errors import DrawError
 
 ALGORITHM = "dsr-sha256/1"
@@ -718,12 +718,12 @@ def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence, keys: Sequen
 
 def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[Batch, ...]:
     """Order drawn units (stratum index, key) by the batch rule; cut into near-equal parts."""
-    bt = tickets(seed, LABEL_BATCH, sorted(k for _, k in drawn))
-    if rules.batches.order == "stratum":
-        order = sorted(drawn, key=lambda d: (d[0], bt[d[1]], d[1]))
+    keys = [k for _, k in drawn]
+    bt = ticket_list(seed, LABEL_BATCH, keys)
+    if rules.batches.order == "stratum":  # (stratum, batch ticket, key): keys are unique, so no tie goes further
+        keys = [k for _, _, k in sorted(zip([i for i, _ in drawn], bt, keys))]
     else:
-        order = sorted(drawn, key=lambda d: (bt[d[1]], d[1]))
-    keys = [k for _, k in order]
+        keys = [k for _, k in sorted(zip(bt, keys))]
     count_ = min(rules.batches.count, len(keys))
     size, extra = divmod(len(keys), count_) if count_ else (0, 0)
     out, start = [], 0

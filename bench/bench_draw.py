@@ -85,7 +85,7 @@ def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
         inputs = columns.inputs
         placed = timed("classify into strata and cells", lambda: draw.place(inputs, columns), rows)
         plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
-        del columns
+        columns = None  # run_draw lets the columns go here too
         column, flags = timed(f"tickets + bound flags ({len(placed.keys):,} HMAC-SHA256, 1 process)",
                               lambda: draw.unit_tickets(SEED, placed, plans), rows)
         two = parallel_ticket_list(2)

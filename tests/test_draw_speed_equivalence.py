@@ -234,7 +234,7 @@ def test_unit_outcomes_read_as_the_tuple_they_stand_for():
     for bad in (len(whole), -len(whole) - 1):
         with pytest.raises(IndexError):
             lazy[bad]
-    assert lazy == whole and whole == lazy and not (lazy != whole) and lazy != whole[:-1] and lazy != list(whole)
+    assert lazy == whole and whole == lazy and (lazy != whole) is False and lazy != whole[:-1] and lazy != list(whole)
     assert hash(lazy) == hash(whole) and repr(lazy) == repr(whole)
     assert lazy.index(whole[7]) == 7 and whole[9] in lazy and lazy.count(whole[2]) == 1
     again = pickle.loads(pickle.dumps(lazy))
@@ -288,7 +288,7 @@ def reference_match(seed, inp, batches):
     for b, units in enumerate(batches):
         cap = caps[b]
 
-        def at_cap(c, level):
+        def at_cap(c, level, b=b, cap=cap):
             if level < 2 and m is not None and total[c] >= m:
                 return f"已达本次抽查每人最多 {m} 家"
             if level < 1 and per[c][b] >= cap:
@@ -436,6 +436,10 @@ def test_tickets_or_flags_from_elsewhere_are_checked():
     for which in (0, 1):
         with pytest.raises(DrawError, match="票值"):
             run_draw(SEED, inp, Tampered(0, which))
+    for wrong in (lambda s, label, keys: [t.hex() for t in ticket_list(s, label, keys)],
+                  lambda s, label, keys: [t[:31] for t in ticket_list(s, label, keys)]):
+        with pytest.raises(DrawError, match="票值"):
+            run_draw(SEED, inp, wrong)
     assert canonical_bytes(run_draw(SEED, inp, ParallelTickets(1))) == canonical_bytes(run_draw(SEED, inp))
 
 
@@ -474,7 +478,7 @@ def test_team_assignments_read_as_the_tuple_they_stand_for():
     assert [type(t) for t in whole] == [TeamAssignment] * len(whole)
     assert [lazy[i] for i in range(len(whole))] == list(whole) and lazy[-1] == whole[-1] and lazy[1:4] == whole[1:4]
     assert list(reversed(lazy)) == list(reversed(whole))
-    assert lazy == whole and whole == lazy and not (lazy != whole) and lazy != whole[:-1] and lazy != list(whole)
+    assert lazy == whole and whole == lazy and (lazy != whole) is False and lazy != whole[:-1] and lazy != list(whole)
     assert hash(lazy) == hash(whole) and repr(lazy) == repr(whole)
     again = pickle.loads(pickle.dumps(lazy))
     assert isinstance(again, TeamAssignments) and again == lazy and tuple(again) == whole

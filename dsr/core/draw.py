@@ -7,10 +7,10 @@ import gc
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
-from functools import partial
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import partial
 from itertools import compress, count, islice
 from math import isqrt
 from operator import attrgetter, eq, itemgetter, lt
@@ -29,7 +29,13 @@ from dsr.core.teams import (
     check_teams,
     match,
 )
-from dsr.core.tickets import LABEL_BATCH, LABEL_UNIT, TicketFunction, ticket, ticket_list
+from dsr.core.tickets import (
+    LABEL_BATCH,
+    LABEL_UNIT,
+    TicketFunction,
+    ticket,
+    ticket_list,
+)
 from dsr.errors import DrawError
 
 ALGORITHM = "dsr-sha256/1"
@@ -245,7 +251,7 @@ def _profile(fields: tuple[str, ...], values: tuple) -> Profile:
 class UnitField(Sequence[str]):
     """One field of every unit, read from the unit objects when asked for (names: only the outcomes show them)."""
 
-    __slots__ = ("_units", "_get")
+    __slots__ = ("_get", "_units")
 
     def __init__(self, units: Sequence[Unit], field: str):
         self._units, self._get = units, attrgetter(field)
@@ -776,7 +782,7 @@ class UnitOutcomes(Sequence[UnitOutcome]):
     profile); drawn units, units excluded by key and units drawn last year (priority) have rows of their own.
     """
 
-    __slots__ = ("_keys", "_names", "_tickets", "_where_of", "_base", "_own")
+    __slots__ = ("_base", "_keys", "_names", "_own", "_tickets", "_where_of")
 
     def __init__(self, keys: Sequence[str], names: Sequence[str], unit_tickets: Sequence[bytes],
                  where_of: Sequence[int], base: dict[int, tuple], own: dict[int, tuple]):
@@ -945,9 +951,14 @@ def unit_tickets(seed: bytes, placed: Placement, plans: tuple[StratumPlan, ...],
         digests = ticket_function(seed, LABEL_UNIT, keys)
         if len(digests) != len(keys):
             raise DrawError(f"票值函数返回 {len(digests)} 个票值，应为 {len(keys)} 个")
-        buffer, flags = b"".join(digests), bytes(map(lt, digests, map(by_where.__getitem__, where_of)))
+        try:
+            buffer, flags = b"".join(digests), bytes(map(lt, digests, map(by_where.__getitem__, where_of)))
+        except TypeError:
+            raise DrawError("票值函数返回的不是 32 字节的票值") from None
     else:
         buffer, flags = unit_chunk(seed, keys, where_of, by_where, 0, len(keys))
+    if len(buffer) != 32 * len(keys):
+        raise DrawError("票值函数返回的不是 32 字节的票值")
     column = TicketColumn(buffer)
     _check_tickets(seed, keys, column)
     if len(flags) != len(keys) or not all(flags[i] == (column[i] < by_where[where_of[i]]) for i in _spread(len(keys))):

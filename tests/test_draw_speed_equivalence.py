@@ -510,3 +510,32 @@ def test_batches_are_the_literal_reading_of_the_spec(drawn, count_, order):
     expected = [tuple(ordered[sum(sizes[:b]):sum(sizes[:b + 1])]) for b in range(c)]
     got = _batches(SEED, rules(batches=Batches(count_, order)), drawn)
     assert [b.units for b in got] == expected and [b.number for b in got] == list(range(1, c + 1))
+
+
+@pytest.mark.parametrize("one_field", [False, True])
+def test_read_units_ids_are_first_positions_in_key_order_whatever_the_given_order(one_field):
+    """Profiles go straight to ids; for shuffled units the ids are re-based on key order; one field works too."""
+    import random
+
+    from dsr.core.draw import place
+
+    r = (rules(include_nine_small=True, strata=(Stratum("全部", "RATIO", UnitFilter(), ratio=__import__("decimal").Decimal("0.1")),))
+         if one_field else multiplier_rules())
+    assert (profile_fields(r) == ("status",)) == one_field
+    units = directory(400) + [unit(f"SHUT{i:05d}", status="停业") for i in range(9)]
+    ordered = inputs(units, STAFF, r)
+    shuffled = list(ordered.units)
+    random.Random(5).shuffle(shuffled)
+    for presented in (ordered, replace(ordered, units=tuple(shuffled))):
+        cols = read_units(presented)
+        profiles = [tuple(getattr(u, f) for f in cols.fields) for u in cols.inputs.units]
+        first = {}
+        for i, p in enumerate(profiles):
+            first.setdefault(p, i)
+        assert cols.keys == sorted(u.key for u in units)
+        assert cols.where_of == [first[p] for p in profiles] and cols.profiles == first
+        assert list(cols.profiles.values()) == sorted(cols.profiles.values())
+        assert list(cols.names) == [u.name for u in cols.inputs.units]
+    a, b = place(ordered), place(replace(ordered, units=tuple(shuffled)))
+    assert (a.wheres, a.where_of, a.cells) == (b.wheres, b.where_of, b.cells)
+    assert canonical_bytes(run_draw(SEED, ordered)) == canonical_bytes(run_draw(SEED, replace(ordered, units=tuple(shuffled))))

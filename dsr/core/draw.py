@@ -270,40 +270,47 @@ class UnitField(Sequence[str]):
 
 @dataclass(frozen=True)
 class Columns:
-    """The per-unit columns a draw reads, in key order, each unit object read once."""
+    """The per-unit columns a draw reads, in key order."""
 
     inputs: DrawInputs  # with units sorted by key
     keys: list[str]
     names: Sequence[str]  # read from the units when asked for
-    profiles: list[tuple]  # per unit: its values of `fields`
+    where_of: list[int]  # per unit: the position of the first unit with its profile (its Where id)
+    profiles: dict[tuple, int]  # each distinct profile (its values of `fields`) → its Where id, ascending
     fields: tuple[str, ...]  # profile_fields(rules)
     order: list[int] | None  # if the given units were not sorted by key: the given position of each sorted one
 
 
-_first, _rest = itemgetter(0), itemgetter(slice(1, None))
 _key = attrgetter("key")
 
 
 def read_units(inputs: DrawInputs) -> Columns:
-    """Key and the profile fields the rules read, of every unit, in key order; refuses duplicate keys.
+    """Key and profile (the fields the rules read) of every unit, in key order; refuses duplicate keys.
 
-    A strictly ascending key column (the usual case: frozen inputs are sorted) needs no sort and no set.
-    Each field read costs about as much as reading the object (a cache miss each), so the names, which
-    only the outcomes show, are left in the unit objects.
+    Two passes over the unit objects: the profiles straight into their ids (no per-unit tuple kept), then the
+    keys. A strictly ascending key column (the usual case: frozen inputs are sorted) needs no sort and no set.
+    Each field read costs about as much as reading the object (a cache miss each), so the names, which only
+    the outcomes show, are left in the unit objects.
     """
     fields = profile_fields(inputs.rules)  # type: ignore[arg-type]
     units = inputs.units
-    rows = list(map(attrgetter("key", *fields), units))  # one visit per unit object: each one misses the cache
-    keys = list(map(_first, rows))
+    ids: dict = {}
+    where_of = list(map(ids.setdefault, map(attrgetter(*fields), units), count()))
+    keys = list(map(_key, units))
     order = None
     if not all(map(lt, keys, islice(keys, 1, None))):
         order = sorted(range(len(keys)), key=keys.__getitem__)
-        rows = list(map(rows.__getitem__, order))
-        keys = list(map(_first, rows))
+        keys = list(map(keys.__getitem__, order))
         if any(map(eq, keys, islice(keys, 1, None))):
             _check_unique(keys)
         inputs = replace(inputs, units=tuple(map(units.__getitem__, order)))
-    return Columns(inputs, keys, UnitField(inputs.units, "name"), list(map(_rest, rows)), fields, order)
+        renamed: dict[int, int] = {}  # id by given position → id by sorted position
+        where_of = list(map(renamed.setdefault, map(where_of.__getitem__, order), count()))
+        ids = {values: renamed[i] for values, i in ids.items()}
+    if len(fields) == 1:  # attrgetter of one field gives the value itself
+        ids = {(value,): i for value, i in ids.items()}
+    profiles = dict(sorted(ids.items(), key=itemgetter(1)))
+    return Columns(inputs, keys, UnitField(inputs.units, "name"), where_of, profiles, fields, order)
 
 
 @dataclass(frozen=True)
@@ -420,12 +427,10 @@ def place(inputs: DrawInputs, columns: Columns | None = None) -> Placement:
         columns = read_units(inputs)
     else:
         check_rules(rules)
-    keys = columns.keys
+    keys, where_of = columns.keys, columns.where_of
     this_year, last_year = _history_sets(inputs)
     excluded = _exclusion_reasons(inputs)
-    ids: dict[tuple, int] = {}
-    where_of = list(map(ids.setdefault, columns.profiles, count()))  # the first position of each profile
-    wheres = {i: _where(rules, _profile(columns.fields, values)) for values, i in ids.items()}
+    wheres = {i: _where(rules, _profile(columns.fields, values)) for values, i in columns.profiles.items()}
     shared = {i: w.reason or (REASON_NO_STRATUM if w.stratum < 0 else None) for i, w in wheres.items()}
     counts = Counter(where_of)
     reasons: dict[int, tuple[str, int]] = {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
@@ -104,4 +106,69 @@ def write_csv(path: Path, rows: list[dict[str, object]], encoding: str = "utf-8"
     for row in rows:
         writer.writerow([row.get(h, "") for h in headers])
     path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHARED_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+}
+
+
+def write_shared_xlsx(path: Path, title: str, rows: list[dict[str, object]], entries: dict[str, str] | None = None,
+                      order=None) -> Path:
+    """A workbook as Excel saves one: every text in the shared-strings table (in the order of first use, or
+    `order(texts)`), cells citing it by index, numbers as numbers, empty cells left out. `entries` gives the XML
+    of a text's `<si>` entry where it should not be the plain `<si><t>text</t></si>` (rich text, escapes)."""
+    headers = list(rows[0])
+    texts: dict[str, int] = {}
+    table = [headers] + [[row.get(h, "") for h in headers] for row in rows]
+    for line in table:
+        for value in line:
+            if isinstance(value, str) and value:
+                texts.setdefault(value, len(texts))
+    if order is not None:
+        texts = {text: i for i, text in enumerate(order(list(texts)))}
+    sheet = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet xmlns="{_MAIN}"><sheetData>']
+    for r, line in enumerate(table, 1):
+        cells = []
+        for c, value in enumerate(line):
+            ref = f"{chr(65 + c) if c < 26 else 'A' + chr(39 + c)}{r}"
+            if isinstance(value, str) and value:
+                cells.append(f'<c r="{ref}" s="1" t="s"><v>{texts[value]}</v></c>')
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+        sheet.append(f'<row r="{r}" spans="1:{len(headers)}">{"".join(cells)}</row>')
+    sheet.append("</sheetData></worksheet>")
+    entries = entries or {}
+    items = "".join(entries.get(text) or f"<si><t>{escape(text)}</t></si>" for text in texts)
+    sst = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<sst xmlns="{_MAIN}" '
+           f'uniqueCount="{len(texts)}">{items}</sst>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, xml in _SHARED_PARTS.items():
+            z.writestr(name, xml)
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{_MAIN}" xmlns:r="http://schemas.openxmlformats.org/'
+                   f'officeDocument/2006/relationships"><sheets><sheet name="{escape(title)}" sheetId="1" '
+                   'r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/worksheets/sheet1.xml", "".join(sheet))
+        z.writestr("xl/sharedStrings.xml", sst)
     return path

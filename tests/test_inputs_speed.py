@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from inputs_helpers import DETACHMENT, ON, credit_code, unit_row, write_xlsx
+from inputs_helpers import DETACHMENT, ON, credit_code, unit_row, write_shared_xlsx, write_xlsx
 
 from dsr.errors import InputError
 from dsr.inputs import check_inputs, read_inputs, schema, sources, uscc
@@ -124,3 +124,76 @@ def test_check_counts_a_damaged_file_not_at_all(tmp_path, monkeypatch):
     expected = _problems([bad, good])
     assert expected == ["文件 bad.xlsx：工作簿已损坏，无法读取（BadZipFile）（应为：.xlsx 工作簿）"]
     assert _problems([bad, good], check_inputs) == expected
+
+
+def _read_all_ways(path, monkeypatch):
+    """(problems, units) of `path` read whole, in windows with the shared strings cut per window, and in windows
+    with the shared strings read once (`sources._strings`); all must agree."""
+    results = []
+    for window, index_above in ((1 << 40, 1 << 40), (4096, 1 << 40), (4096, 0)):
+        monkeypatch.setattr(sources, "WINDOW", window)
+        monkeypatch.setattr(sources, "_INDEX_ABOVE", index_above)
+        one = read_one(path, DETACHMENT, ON)
+        results.append(([p.render() for p in one.problems], [x.value for x in one.values]))
+        assert _problems([path]) == _problems([path], check_inputs)
+    assert results[0] == results[1] == results[2]
+    return results[0]
+
+
+def test_shared_strings_read_in_windows_give_what_a_whole_read_gives(tmp_path, monkeypatch):
+    """A workbook as Excel saves it (texts in the shared-strings table): the same messages and values as the
+    same rows written by openpyxl, read whole or in windows, with the table cut per window or read once."""
+    rows = _mixed_rows(300)
+    for i in range(20, 300, 7):
+        rows[i]["建筑面积（平方米）"] = 100.25 + i  # a number cell
+    rows[30]["建筑面积（平方米）"] = -5.0
+    rows[31]["统一社会信用代码（注册号）"] = 914105020000000031.0  # a code stored as a number
+    rows[16]["单位名称"] = "=HYPERLINK(1)"  # a text here (openpyxl would write a formula)
+    shared = _read_all_ways(write_shared_xlsx(tmp_path / "shared.xlsx", UNITS, rows), monkeypatch)
+    monkeypatch.setattr(sources, "WINDOW", 1 << 40)
+    plain = read_one(write_xlsx(tmp_path / "plain.xlsx", UNITS, rows), DETACHMENT, ON)
+    formula = [p.render() for p in plain.problems if "是公式" in p.message]
+    assert [p.replace("shared.xlsx", "plain.xlsx") for p in shared[0] if "以“=”开头" not in p] == [
+        p.render() for p in plain.problems if p.render() not in formula]
+    assert shared[1] == [x.value for x in plain.values]
+    assert len(shared[0]) == 13 and len(shared[1]) == 292  # duplicates are found across files, later
+
+
+def test_shared_strings_in_other_forms_are_read_as_calamine_reads_them(tmp_path, monkeypatch):
+    """Rich text, escapes, preserved and trimmed spaces, and a table not in the order of first use (a window
+    then cites entries past its cut and is parsed again with the whole table): the same as a whole read."""
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(200)]
+    rows[50]["单位名称"] = "甲&乙"
+    rows[60]["单位名称"] = "rich"
+    rows[70]["住所"] = "tab"
+    rows[80]["登记机关"] = "spaced"
+    rows[90]["单位名称"] = "line"
+    entries = {"rich": "<si><r><t>富</t></r><r><rPr><b/></rPr><t>文本</t></r></si>",
+               "tab": "<si><t>北关区_x0009_路</t></si>", "spaced": "<si><t>  两端空格  </t></si>",
+               "line": '<si><t xml:space="preserve"> 第一行&#10;第二行 </t></si>'}
+    path = write_shared_xlsx(tmp_path / "forms.xlsx", UNITS, rows, entries)
+    problems, units = _read_all_ways(path, monkeypatch)
+    names = {u.name for u in units}
+    assert "甲&乙" in names and "富文本" in names
+    assert any("含有不可见的控制字符" in p or "第一行" in p for p in problems) or "第一行\n第二行" in names
+    monkeypatch.setattr(sources, "_TAIL", 300)  # the cut is taken from the last cells only
+    backwards = write_shared_xlsx(tmp_path / "backwards.xlsx", UNITS, rows, order=lambda texts: texts[::-1])
+    assert _read_all_ways(backwards, monkeypatch) == _read_all_ways(
+        write_shared_xlsx(tmp_path / "forwards.xlsx", UNITS, rows), monkeypatch)
+
+
+def test_a_shared_string_index_past_the_table_is_a_damaged_workbook(tmp_path, monkeypatch):
+    """A cell citing an entry the table lacks: calamine refuses the workbook, read whole or in windows."""
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(150)]
+    path = write_shared_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    at = sheet.index(b'<row r="120"')
+    at = sheet.index(b"<v>", at) + 3
+    parts["xl/worksheets/sheet1.xml"] = sheet[:at] + b"99999" + sheet[sheet.index(b"</v>", at):]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    problems, units = _read_all_ways(path, monkeypatch)
+    assert problems == ["文件 units.xlsx：工作簿已损坏，无法读取（CalamineError）（应为：.xlsx 工作簿）"] and not units

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import ne, or_
 from pathlib import Path
+from xml.etree import ElementTree
 
 from dsr.core import model
 from dsr.errors import InputError, Problem
@@ -32,6 +33,7 @@ from dsr.inputs.sources import (
     read_sheet,
     scan_sheet,
     sha256_file,
+    sheet_names,
     sheet_part,
     should_stream,
     stream_table,
@@ -205,22 +207,47 @@ def _read_file_once(path: Path, csv: bool, detachment: Detachment, on: dt.date, 
 
 
 def _open_xlsx(path: Path, windowed: bool = True) -> tuple[RawTable, schema.Sheet | None]:
-    book, problems = open_workbook(path)
+    early = _early_stream(path) if windowed else None
+    try:
+        book, problems = open_workbook(path)
+    except BaseException:
+        if early is not None:
+            early[1].close()
+        raise
+    names = list(book.sheet_names) if book is not None else []
+    titled = [n for n in names if fold(n) in _TITLES]
+    if early is not None and titled != [early[0]]:  # calamine sees the workbook otherwise: as before, without it
+        early[1].close()
+        early = None
     if book is None:
         return RawTable(path.name, None, "", None, [], problems=problems), None
-    names = list(book.sheet_names)
-    titled = [n for n in names if fold(n) in _TITLES]
     if len(titled) != 1:
         return RawTable(path.name, None, "", None, [], problems=[_sheet_problem(path, book, names, titled)]), None
     name = titled[0]
-    part = sheet_part(path, name)
-    if part and windowed and should_stream(path, part):
+    part = sheet_part(path, name) if early is None else None
+    if early is not None:
+        table = early[1]
+    elif part and windowed and should_stream(path, part):
         table = stream_table(path, part, name)  # read in windows, formulas found on the way
     else:
         scan = scan_sheet(path, part) if part else None
         table = read_sheet(path, book, name, scan)
     table.sha256 = sha256_file(path)
     return table, _TITLES[fold(name)]
+
+
+def _early_stream(path: Path) -> tuple[str, RawTable] | None:
+    """A large input sheet's windowed read, started before calamine opens the workbook (which parses its
+    shared-strings table first): the sheet is found through workbook.xml. `_open_xlsx` keeps it only if calamine
+    names the same single input sheet; None if the sheet is small or anything is unusual."""
+    try:
+        titled = [n for n in sheet_names(path) if fold(n) in _TITLES]
+        part = sheet_part(path, titled[0]) if len(titled) == 1 else None
+        if not part or not should_stream(path, part):
+            return None
+    except (*DAMAGED, KeyError, ValueError, OSError, ElementTree.ParseError):
+        return None
+    return titled[0], stream_table(path, part, titled[0])
 
 
 def _sheet_problem(path: Path, book, names: list[str], titled: list[str]) -> Problem:

@@ -16,7 +16,8 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -108,6 +109,13 @@ def open_workbook(path: Path) -> tuple[python_calamine.CalamineWorkbook | None, 
         return python_calamine.CalamineWorkbook.from_path(str(path)), []
     except Exception as exc:  # calamine raises several unrelated types for damaged files
         return None, [Problem(name, f"工作簿已损坏，无法读取（{type(exc).__name__}）", expected=".xlsx 工作簿")]
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets named in workbook.xml, in order (raises if the zip or the XML is damaged)."""
+    with zipfile.ZipFile(path) as zf:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    return [node.get("name", "") for node in book.iter(f"{_NS_MAIN}sheet")]
 
 
 def sheet_part(path: Path, sheet: str) -> str | None:
@@ -395,7 +403,7 @@ class SheetStream:
                 elif len(table) > _INDEX_ABOVE:  # read once, while the first window is cut
                     self._strings = self._pool.submit(_strings, self._members, self.part, self.sheet)
                 elif _plain(table):
-                    self._entries = [m.start() for m in _SST_ENTRY.finditer(table)]
+                    self._entries = _entry_starts(table)
                 with fh:
                     scan = self._cut(fh, info.file_size)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
@@ -503,7 +511,6 @@ _ROOT = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<([A-Za-z_][\w.-
 # the whole table. The entries kept are the table's own, so every value is what the whole table gives.
 _SHARED_STRINGS = "xl/sharedStrings.xml"  # the only place calamine looks for the table
 _INDEX_ABOVE = 32 << 20  # a table larger than this is read once (parsing it per window would cost more)
-_SST_ENTRY = re.compile(rb"<si[\s/>]")
 _SST_INDEX = re.compile(rb' t="s"><v>([0-9]+)</v>')
 _TAIL = 16 << 10
 _SST_CELL, _INDEX_CELL = b' t="s"><v>', b' t="str"><v>'
@@ -548,11 +555,19 @@ def _resolve(block: list[list], index: dict[str, str]) -> list[list]:
     return list(map(list, zip(*out))) if out else block
 
 
+def _entry_starts(table: bytes) -> list[int]:
+    """Where each `<si>` entry of a plain shared-strings table starts (in C: the lengths between `<si` marks)."""
+    parts = table.split(b"<si")
+    del parts[-1]
+    return list(map(add, accumulate(map(len, parts)), range(0, 3 * len(parts), 3)))
+
+
 def _plain(table: bytes) -> bool:
-    """True if the table holds no comment, CDATA, DTD or processing instruction (beyond the XML declaration)."""
+    """True if the table holds no comment, CDATA, DTD or processing instruction (beyond the XML declaration), and
+    every `<si` starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_entry_starts` finds them all."""
     declaration = table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml"))
     return (not any(marker in table for marker in (b"<!--", b"<![CDATA[", b"<!DOCTYPE"))
-            and table.count(b"<?") == declaration)
+            and table.count(b"<?") == declaration and table.count(b"<si") == sum(map(table.count, (b"<si>", b"<si/>", b"<si "))))
 
 
 def _parse_window(book: io.BytesIO, sheet: str, whole: dict[str, bytes] | None = None,

@@ -3,6 +3,7 @@
     python bench/bench_batch.py                   # demo batch, then a 150-brigade province
     python bench/bench_batch.py --brigades 20     # a quicker province
     python bench/bench_batch.py --skip-demo --no-records   # province: commitment and draw only
+    python bench/bench_batch.py --timeline        # `dsr batch --demo` as a command, with a timeline per process
 
 CPU time is this process plus every waited-for child (workers, their kernel nurseries and kernels): on a
 shared machine wall time is noisy, CPU time much less so. Peak RSS is printed for the parent and for the
@@ -12,12 +13,16 @@ largest child.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import yaml
@@ -172,6 +177,61 @@ def province(n: int, units: int, workers: int, records: bool) -> None:
         _batch(load_ceremony(path, base), base / "outputs", workers, f"province {n}", records)
 
 
+def timeline(workers: int, keep: Path | None = None) -> None:
+    """`dsr batch --demo` as a command (what `make demo` runs) with DSR_BATCH_TRACE: one line per event and process.
+
+    Prints the command's wall and CPU time (itself and every descendant it reaped: workers, nurseries,
+    kernels), then each process's events with wall and CPU seconds since the command started, then the
+    time each worker spent without a record (waiting for its first one, and at the tail).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        trace_file = Path(tmp) / "trace.jsonl"
+        env = dict(os.environ, DSR_BATCH_TRACE=str(trace_file))
+        print(f"[timeline] dsr batch --demo --workers {workers}; before: {_load()}")
+        start = time.time()
+        proc = subprocess.Popen([sys.executable, "-m", "dsr", "batch", "--demo", "--root", str(Path(tmp) / "out"),
+                                 "--workers", str(workers)], cwd=REPO, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.time() - start
+        cpu = usage.ru_utime + usage.ru_stime
+        print(f"[timeline] exit {os.waitstatus_to_exitcode(status)}: {wall:.1f} s wall, {cpu:.1f} s CPU "
+              f"(the command and every process it reaped); after: {_load()}")
+        if keep is not None:
+            shutil.copy(trace_file, keep)
+        _print_timeline([json.loads(line) for line in trace_file.read_text(encoding="utf-8").splitlines()], start)
+
+
+def _print_timeline(events: list[dict], start: float) -> None:
+    by_pid: dict[int, list[dict]] = defaultdict(list)
+    for event in events:
+        by_pid[event["pid"]].append(event)
+    for pid, mine in by_pid.items():
+        role = "batch process" if mine[0]["ev"] == "batch-start" else "worker"
+        first = mine[0].get("started")
+        print(f"--- {role} {pid}" + (f", process started at {first - start:.2f} s" if first else ""))
+        previous = None
+        for event in mine:
+            step = "" if previous is None else (f"  +{event['t'] - previous['t']:.2f} s wall, "
+                                                 f"+{event['cpu'] - previous['cpu']:.2f} s CPU here, "
+                                                 f"+{event['tree'] - previous['tree']:.2f} with children")
+            print(f"{event['t'] - start:7.2f} s  CPU {event['cpu']:6.2f} (with children {event['tree']:6.2f})  "
+                  f"{event['ev']} {event.get('brigade', '')}{step}")
+            previous = event
+    last = max((e["t"] for e in events if e["ev"] == "job-end"), default=start)
+    for pid, mine in by_pid.items():
+        starts = [e for e in mine if e["ev"] == "job-start"]
+        ends = [e for e in mine if e["ev"] == "job-end"]
+        if not starts or not ends:
+            continue
+        ready = next((e["t"] for e in mine if e["ev"] == "worker-ready"), starts[0]["t"])
+        busy = sum(b["tree"] - a["tree"] for a, b in zip(starts, ends, strict=False))
+        print(f"worker {pid}: {len(ends)} records, {busy:.1f} s CPU in them (with kernels); ready at "
+              f"{ready - start:.2f} s, first record at {starts[0]['t'] - start:.2f} s (idle "
+              f"{max(0.0, starts[0]['t'] - ready):.2f} s), its last record ended {last - ends[-1]['t']:.2f} s "
+              "before the batch's last")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--brigades", type=int, default=150)
@@ -180,7 +240,12 @@ def main() -> None:
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--skip-province", action="store_true")
     parser.add_argument("--no-records", action="store_true", help="province: commitment and draw only")
+    parser.add_argument("--timeline", action="store_true", help="only `dsr batch --demo`, with a timeline per process")
+    parser.add_argument("--keep-trace", type=Path, help="with --timeline: also copy the raw event lines here")
     args = parser.parse_args()
+    if args.timeline:
+        timeline(args.workers, args.keep_trace)
+        return
     if not args.skip_demo:
         demo(args.workers)
     if not args.skip_province:

@@ -9,18 +9,21 @@ different draw of the same commitment is refused unless the first was voided wit
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dsr import __version__
 from dsr.archive import LEDGER_NAME, Archive, Ledger, recover
+from dsr.ceremony import trace
 from dsr.ceremony.config import Ceremony
 from dsr.core import commitment as cm
 from dsr.core.canonical import canonical_bytes, sha256_hex
@@ -126,39 +129,57 @@ def commit(ceremony: Ceremony, archive: Archive, ledger: Ledger, *, at: Callable
     If the ceremony was committed before, the presented inputs are checked against it instead,
     and a difference is refused naming what changed.
     """
-    from dsr.ceremony.service import load_committed, posted_files
+    committed, fresh = _posted(ceremony, archive, ledger, at)
+    if fresh:
+        return committed
+    return replace(committed, inputs=_check_unchanged(ceremony, committed.commitment, committed.documents))
+
+
+def _posted(ceremony: Ceremony, archive: Archive, ledger: Ledger, at: Callable[[], str]) -> tuple[Committed, bool]:
+    """The ceremony's posted commitment and whether it was posted just now.
+
+    Posted now: the inputs were read and frozen now, `inputs` holds them. Posted earlier: the
+    commitment and frozen inputs are read from its folder, `inputs` is empty, and the presented
+    inputs still have to be checked against it (`_check_unchanged`, or `run_ceremony` itself).
+    """
+    from dsr.ceremony.service import frozen_file, load_committed, posted_files
 
     earlier = _commit_event(ledger, ceremony.ceremony_id)
-    history = tuple(h for h in ledger.history(ceremony.year) if not _this_ceremony(h.draw_id, ceremony.ceremony_id))
     if earlier is not None:
         folder = archive.resolve(str(Path(earlier.files[0].path).parent))
         c, documents = load_committed(folder)
-        presented = _check_unchanged(ceremony, c, documents)
-        return Committed(c, earlier.commitment_hash, documents, folder, presented)
+        trace.mark("commit-loaded")
+        return Committed(c, earlier.commitment_hash, documents, folder), False
+    history = tuple(h for h in ledger.history(ceremony.year) if not _this_ceremony(h.draw_id, ceremony.ceremony_id))
+    trace.mark("commit-history")
     brigades = _prepare(ceremony, history)
+    trace.mark("commit-prepared")
     files, c, digest = posted_files(ceremony, brigades)
+    trace.mark("commit-files")
     with archive.staging(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id) as stage:
         for name, data in files.items():
             (stage / name).write_bytes(data)
     folder = archive.record_dir(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id)
+    trace.mark("commit-written")
     ledger.append("commit", at=at(), ceremony_id=ceremony.ceremony_id, commitment_hash=digest,
                   payload={"created_at": c["created_at"], "brigades": sorted(c["brigades"])},
                   files=archive.folder_refs(folder))
-    documents = {b: _json(folder / f"inputs-{b}.json") for b in brigades}
-    return Committed(c, digest, documents, folder, dict(brigades))
+    documents = {b: json.loads(files[frozen_file(b)]) for b in brigades}  # the bytes just written, parsed once
+    return Committed(c, digest, documents, folder, dict(brigades)), True
 
 
 def _json(path: Path) -> dict[str, Any]:
-    import json
-
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _check_unchanged(ceremony: Ceremony, c: Mapping[str, Any], documents: Mapping[str, Any]) -> dict[str, Any]:
+def _check_unchanged(ceremony: Ceremony, c: Mapping[str, Any], documents: Mapping[str, Any],
+                     each: bool = True) -> dict[str, Any]:
     """Inputs presented again must equal what the commitment froze (history comes from the commitment).
 
     Returns the presented DrawInputs: equal digests mean they are the frozen inputs, so the draw can use
-    them without rebuilding each brigade from its frozen document.
+    them without rebuilding each brigade from its frozen document. `each=False`: check only that the
+    brigades are the committed ones, because `run_ceremony` is about to check every brigade's inputs
+    against the commitment itself (the same check, the same message).
     """
     from dsr.core.canonical import from_plain
     from dsr.core.model import HistoryEntry
@@ -167,8 +188,9 @@ def _check_unchanged(ceremony: Ceremony, c: Mapping[str, Any], documents: Mappin
     presented = _prepare(ceremony, history)
     if sorted(presented) != sorted(c["brigades"]):
         raise CommitmentMismatch("仪式的大队与承诺不一致：承诺为 " + "、".join(sorted(c["brigades"])))
-    for brigade, inputs in presented.items():
-        cm.check_against_commitment(c, brigade, inputs, documents.get(brigade))
+    if each:
+        for brigade, inputs in presented.items():
+            cm.check_against_commitment(c, brigade, inputs, documents.get(brigade))
     return presented
 
 
@@ -193,11 +215,13 @@ def _build_record(job: _Job) -> tuple[str, Path]:
     """Worker: make one record into its own work folder (the parent archives it)."""
     from dsr.record.pipeline import make_record
 
+    trace.mark("job-start", brigade=job.brigade)
     if job.work_dir.exists():
         shutil.rmtree(job.work_dir)
     job.work_dir.parent.mkdir(parents=True, exist_ok=True)
     nursery = _NURSERY if _NURSERY is not None and _NURSERY.alive() else None
     make_record(job.params, job.work_dir, job.clock, nursery=nursery)
+    trace.mark("job-end", brigade=job.brigade)
     return job.brigade, job.work_dir
 
 
@@ -211,20 +235,55 @@ def _start_worker(notebook: Path | None) -> None:
     """
     global _NURSERY
     _die_with_parent()
-    try:
-        import atexit
+    trace.mark("worker-start", started=trace.process_start())
+    import atexit
 
+    atexit.register(_leave)  # registered first, so it runs last: after the nursery is ended
+    try:
         from dsr.record import notebook as nbrun
 
         if nbrun.nursery_supported():
             _NURSERY = nbrun.KernelNursery(notebook)
-            atexit.register(_NURSERY.close)  # reaped, so the kernels' CPU time is counted in the batch's
+            atexit.register(_end_nursery)
+        trace.mark("worker-nursery")
         from dsr.record.pipeline import _warm_up
 
         _warm_up()
+        trace.mark("worker-warm")
         nbrun.quick_import("papermill")
+        trace.mark("worker-ready")
     except Exception:  # noqa: BLE001 - never break the pool: each record loads what it needs and reports errors
         pass
+
+
+def _end_nursery() -> None:
+    """Worker exit: end the kernel nursery at once and reap it, so its kernels' CPU time counts in the batch's.
+
+    Every record is finished by then, so there is nothing to wait for: killing it saves the nursery's
+    own interpreter teardown (about 0.3 s). Without a process handle, the ordinary close.
+    """
+    trace.mark("worker-exit")
+    proc = getattr(_NURSERY, "_proc", None)
+    if proc is not None and hasattr(proc, "kill") and hasattr(proc, "wait"):
+        proc.kill()
+        proc.wait()
+    else:
+        _NURSERY.close()
+
+
+def _leave() -> None:
+    """Worker exit, last: skip the interpreter's teardown of WeasyPrint, pyHanko, nbconvert … (≈ 0.5 s CPU, 1 s wall).
+
+    Runs after the pool has told this worker to stop (all its results are sent) or after an error;
+    nothing is left to write but buffered standard output.
+    """
+    trace.mark("worker-exited")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 def _ready() -> int:
@@ -332,34 +391,60 @@ def run_batch(
 
     `wait`: seconds to wait for another batch's lock before refusing (default: refuse at once).
     """
+    trace.mark("batch-start", started=trace.process_start())
     root = Path(root)
     archive = Archive(root)
     pool = _Workers(workers)
     with archive.batch_lock(wait), Ledger(root / LEDGER_NAME, root) as ledger:
+        trace.mark("locked")
         recovered = _recovery_notes(recover(archive, ledger))
+        trace.mark("recovered")
         shutil.rmtree(archive.root / WORK, ignore_errors=True)  # we hold the lock: any work folder is stale
         if not commit_only and _records_expected(ceremony, ledger):
             # The workers get ready (spawn, imports, kernel nursery) while this process commits and draws.
             pool.start(len(ceremony.brigades))
+            trace.mark("pool-started")
         finished = False
         try:
-            committed = commit(ceremony, archive, ledger, at=at)
-            base = BatchSummary(ceremony.ceremony_id, committed.sha256, archive.relative(committed.folder), None,
-                                None, recovered=recovered)
             if commit_only:
+                committed = commit(ceremony, archive, ledger, at=at)
                 finished = True
-                return replace(base, ledger_head=ledger.head())
-            readings = ceremony_entropy(ceremony, committed)
+                return _summary(ceremony, archive, committed, recovered, ledger)
+            committed, fresh = _posted(ceremony, archive, ledger, at)
+            trace.mark("committed")
+            try:
+                readings = ceremony_entropy(ceremony, committed)
+            except DsrError:
+                if not fresh:  # a changed input is named first, as when the inputs were checked before the entropy
+                    _check_unchanged(ceremony, committed.commitment, committed.documents)
+                raise
+            # The commitment is in the ledger: the workers start on every missing record now, while this
+            # process checks the inputs again and draws. No record is archived before its draw row.
+            plan = _plan(ceremony, archive, ledger, committed, readings, pool, at)
+            trace.mark("planned", jobs=len(plan.jobs))
+            if not fresh:
+                committed = replace(committed, inputs=_check_unchanged(ceremony, committed.commitment,
+                                                                       committed.documents, each=False))
             presented = {b: committed.inputs.get(b) or _committed_inputs(committed, b)
                          for b in committed.commitment["brigades"]}
+            trace.mark("entropy")
             result = cm.run_ceremony(committed.commitment, presented, readings.values, readings.fallbacks,
                                      committed.documents, __version__, drawer=_brigade_drawer())
-            rows = _draw_all(ceremony, archive, ledger, committed, result, presented, readings, pool, at, progress)
+            trace.mark("drawn")
+            rows = _draw_all(ceremony, archive, ledger, committed, result, presented, plan, at, progress)
             finished = True
-            return replace(base, seed=result.seed.hex(), canonical_entropy=result.canonical_entropy, rows=rows,
-                           ledger_head=ledger.head())
+            trace.mark("archived")
+            return replace(_summary(ceremony, archive, committed, recovered, ledger), seed=result.seed.hex(),
+                           canonical_entropy=result.canonical_entropy, rows=rows)
         finally:
             pool.close(abandon=not finished)
+            trace.mark("batch-end")
+
+
+def _summary(ceremony: Ceremony, archive: Archive, committed: Committed, recovered: tuple[str, ...],
+             ledger: Ledger) -> BatchSummary:
+    return BatchSummary(ceremony.ceremony_id, committed.sha256, archive.relative(committed.folder), None, None,
+                        recovered=recovered, ledger_head=ledger.head())
 
 
 def _records_expected(ceremony: Ceremony, ledger: Ledger) -> bool:
@@ -412,37 +497,34 @@ def _committed_inputs(committed: Committed, brigade: str):
     return inputs_from_document(committed.documents[brigade])
 
 
-def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Committed, result: cm.Ceremony,
-              presented: Mapping[str, Any], readings: Any, workers: _Workers, at: Callable[[], str],
-              progress) -> tuple[BrigadeRow, ...]:
-    """Append each brigade's draw, then build the missing records in parallel and archive them."""
+@dataclass(frozen=True)
+class _Plan:
+    """The records this run builds, decided from the ledger before the draw, and already given to the workers."""
+
+    work: Path  # the workers' folders, removed at the end
+    jobs: dict[str, tuple[_Job, Future]]  # brigade ▶ its job and the worker's future
+    existing: dict[str, tuple[str, str]]  # brigade ▶ (draw id, archive folder) of a record already in the ledger
+
+
+def _plan(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Committed, readings: Any,
+          workers: _Workers, at: Callable[[], str]) -> _Plan:
+    """Submit a job for every brigade whose record is missing, before the draw (each record draws for itself).
+
+    The draw id is the current draw's, or the next one after the voids; the draw rows are appended later
+    and `_draw_all` archives a record only if its brigade's draw row has the same id and its result.
+    """
     now = dt.datetime.now(dt.timezone.utc)
-    results = dict(result.results)
-    rows: dict[str, BrigadeRow] = {}
-    jobs: list[_Job] = []
     work = archive.root / WORK / ceremony.ceremony_id / str(os.getpid())
     records = {(e.brigade, e.draw_id): e for e in ledger.events("record")}
+    jobs: list[_Job] = []
+    existing: dict[str, tuple[str, str]] = {}
     identity = None
-
-    def done(row: BrigadeRow) -> None:
-        rows[row.brigade] = row
-        if progress is not None:
-            progress(row)
-
-    for brigade in sorted(results, key=_brigade_order(ceremony)):
-        drawn = results[brigade]
-        if isinstance(drawn, DrawFailed):
-            done(BrigadeRow(brigade, units=len(presented[brigade].units), status="失败", error=drawn.error))
-            continue
-        try:
-            draw_id = _ensure_draw(ledger, committed, brigade, drawn, result, at)
-        except DsrError as exc:
-            done(_row(brigade, drawn, "", "", "失败", str(exc)))
-            continue
-        existing = records.get((brigade, draw_id))
-        if existing is not None:
-            folder = str(Path(existing.files[0].path).parent)
-            done(_row(brigade, drawn, draw_id, folder, "已存在"))
+    for brigade in sorted(committed.commitment["brigades"], key=_brigade_order(ceremony)):
+        current = ledger.current_draw(committed.sha256, brigade)
+        draw_id = current.draw_id if current is not None else _draw_id(ledger, committed, brigade)
+        record = records.get((brigade, draw_id))
+        if record is not None:
+            existing[brigade] = (draw_id, str(Path(record.files[0].path).parent))
             continue
         if identity is None:
             identity = _identity(ceremony, ceremony.base or Path.cwd(), now)
@@ -450,12 +532,72 @@ def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: C
                       for v in ledger.voids_for(committed.sha256, brigade))
         params = _record_params(ceremony, committed, brigade, identity, voids, readings)
         jobs.append(_Job(brigade, draw_id, params, work / brigade, at()))
-    jobs.sort(key=lambda j: -len(presented[j.brigade].units))  # longest first: the pool ends evenly
-    for job, error in _run_jobs(jobs, workers, lambda job, path: _archive_record(
-            archive, ledger, committed, job, path, results[job.brigade], at)):
-        done(error if isinstance(error, BrigadeRow) else
-             _row(job.brigade, results[job.brigade], job.draw_id, "", "失败", error))
-    shutil.rmtree(work, ignore_errors=True)  # workers done: drop the work folders
+    jobs.sort(key=lambda j: -_size(committed, j.brigade))  # longest first: the pool ends evenly
+    submitted: dict[str, tuple[_Job, Future]] = {}
+    if jobs:
+        pool = workers.start(len(jobs))
+        submitted = {job.brigade: (job, pool.submit(_build_record, job)) for job in jobs}
+    return _Plan(work, submitted, existing)
+
+
+def _size(committed: Committed, brigade: str) -> int:
+    """A brigade's unit count (the inputs read now, or the frozen document)."""
+    inputs = committed.inputs.get(brigade)
+    if inputs is not None:
+        return len(inputs.units)
+    return len(committed.documents.get(brigade, {}).get("units", ()))
+
+
+def _draw_all(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Committed, result: cm.Ceremony,
+              presented: Mapping[str, Any], plan: _Plan, at: Callable[[], str], progress) -> tuple[BrigadeRow, ...]:
+    """Append each brigade's draw row, then archive each record as its worker finishes it."""
+    results = dict(result.results)
+    rows: dict[str, BrigadeRow] = {}
+    pending: dict[Future, _Job] = {}
+    unwanted: list[Future] = []  # records of brigades that failed here: waited for, never archived
+
+    def done(row: BrigadeRow) -> None:
+        rows[row.brigade] = row
+        if progress is not None:
+            progress(row)
+
+    def drop(brigade: str) -> None:
+        job = plan.jobs.get(brigade)
+        if job is not None and not job[1].cancel():
+            unwanted.append(job[1])
+
+    for brigade in sorted(results, key=_brigade_order(ceremony)):
+        drawn = results[brigade]
+        if isinstance(drawn, DrawFailed):
+            drop(brigade)
+            done(BrigadeRow(brigade, units=len(presented[brigade].units), status="失败", error=drawn.error))
+            continue
+        try:
+            draw_id = _ensure_draw(ledger, committed, brigade, drawn, result, at)
+        except DsrError as exc:
+            drop(brigade)
+            done(_row(brigade, drawn, "", "", "失败", str(exc)))
+            continue
+        planned = plan.existing.get(brigade) or (plan.jobs[brigade][0].draw_id if brigade in plan.jobs else None, "")
+        if planned[0] != draw_id:  # a void appended beside this batch since the plan: the next run builds it
+            drop(brigade)
+            done(_row(brigade, drawn, draw_id, "", "失败", f"本批次运行期间账本中{brigade}的抽取有变化，请重新运行"))
+        elif brigade in plan.existing:
+            done(_row(brigade, drawn, draw_id, planned[1], "已存在"))
+        else:
+            job, future = plan.jobs[brigade]
+            pending[future] = job
+    trace.mark("draw-rows", jobs=len(pending))
+    for future in as_completed(pending):
+        job = pending[future]
+        trace.mark("archive-start", brigade=job.brigade)
+        outcome = _finish_one(job, future.result, lambda job, path: _archive_record(
+            archive, ledger, committed, job, path, results[job.brigade], at))
+        trace.mark("archive-end", brigade=job.brigade)
+        done(outcome if isinstance(outcome, BrigadeRow) else
+             _row(job.brigade, results[job.brigade], job.draw_id, "", "失败", outcome))
+    wait(unwanted)
+    shutil.rmtree(plan.work, ignore_errors=True)  # workers done: drop the work folders
     return tuple(rows[b] for b in sorted(rows, key=_brigade_order(ceremony)))
 
 
@@ -508,22 +650,12 @@ class _Workers:
         """Wait for the workers to end; `abandon`: the batch failed, end them at once instead."""
         if self.pool is None:
             return
+        trace.mark("pool-close")
         if abandon:
             for process in list(getattr(self.pool, "_processes", {}).values()):
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
-
-
-def _run_jobs(jobs: list[_Job], workers: _Workers, finish):
-    """Build records in the workers' processes; each finished one is archived at once by the parent."""
-    if not jobs:
-        return
-    pool = workers.start(len(jobs))
-    futures = {pool.submit(_build_record, job): job for job in jobs}
-    for future in as_completed(futures):
-        job = futures[future]
-        yield job, _finish_one(job, future.result, finish)
 
 
 def _finish_one(job: _Job, get, finish) -> BrigadeRow | str:

@@ -158,6 +158,7 @@ def notice_html(c: Mapping[str, Any], digest: str, task_name: str, draw_at: str 
 def posted_files(ceremony, brigades: Mapping[str, DrawInputs]) -> tuple[dict[str, bytes], dict[str, Any], str]:
     """Every file of the commitment folder: commitment, its hash, frozen inputs, the notice (HTML + PDF/A)."""
     from dsr.announce import load_sources
+    from dsr.ceremony import trace
     from dsr.record.pdf import Attachment, html_to_pdf
 
     sources = load_sources(ceremony.sources)
@@ -168,8 +169,11 @@ def posted_files(ceremony, brigades: Mapping[str, DrawInputs]) -> tuple[dict[str
     digest = cm.commitment_hash(c)
     body = canonical_bytes(c)
     counts = {b: len(i.units) for b, i in brigades.items()}
+    trace.mark("notice-commitment")
     html = notice_html(c, digest, ceremony.task_name, ceremony.draw_at, counts, ceremony.brigades)
+    trace.mark("notice-html")
     pdf = html_to_pdf(html, [Attachment(COMMITMENT_FILE, body, "Data", "承诺（规范 JSON）")], ceremony.commit_at)
+    trace.mark("notice-pdf")
     files = {
         COMMITMENT_FILE: body,
         COMMITMENT_HASH_FILE: f"{digest}  {COMMITMENT_FILE}\n".encode(),

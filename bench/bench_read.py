@@ -1,7 +1,12 @@
 """Time read+validate of a generated unit directory (.xlsx) and report peak memory; prints its figures.
 
-Usage: python bench/bench_read.py [--rows N ...] [--big] [--keep DIR]   (--big adds 1,000,000 rows)
-Each size is read twice, each time in a fresh child process so that its peak RSS is its own (CPU time counts
+Usage: python bench/bench_read.py [--rows N ...] [--big] [--keep DIR] [--writer excel openpyxl] [--mode read check]
+(--big adds 1,000,000 rows). Each size is written twice, from the same rows:
+`excel`    as Excel and WPS save a workbook (`xlsx_excel_like`: shared strings, UTF-8, numbers as numbers, Excel's
+           styles): the file a clerk hands in, the primary figure;
+`openpyxl` openpyxl write_only (every text an inline string, every CJK character a `&#…;` reference, about twice
+           the XML): the worst case (above 200,000 rows dsr.synth's streamed writer of the same inline strings).
+Each file is read twice, each time in a fresh child process so that its peak RSS is its own (CPU time counts
 every thread: large sheets are parsed by calamine in two threads while the main thread checks the rows):
 `read`  = read_inputs (the Directory with every Unit, as a draw needs it),
 `check` = check_inputs (what `dsr check` runs: the same checks, the units counted instead of kept).
@@ -30,7 +35,7 @@ from dsr.inputs import check_inputs, load_detachment, read_inputs, schema
 from dsr.inputs.uscc import ALPHABET, check_char
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from xlsx_excel_like import write_excel_like  # noqa: E402
+from xlsx_excel_like import read_alike, write_excel_like  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params" / "detachment.yaml"
@@ -132,7 +137,7 @@ def calibrate() -> float:
     return time.process_time() - cpu
 
 
-def measure(n: int, folder: Path, writers: Sequence[str], modes: Sequence[str]) -> None:
+def measure(n: int, folder: Path, writers: Sequence[str], modes: Sequence[str], verify: bool = False) -> None:
     """Generate, then read in a child process per mode; print one line of figures each."""
     for writer in writers:
         path = folder / f"units_{n}_{writer}.xlsx"
@@ -146,6 +151,11 @@ def measure(n: int, folder: Path, writers: Sequence[str], modes: Sequence[str]) 
         size = path.stat().st_size / 2**20
         print(f"rows={n:>9,}  {writer:8}  file={size:6.1f} MiB (XML {xml / 2**20:.0f} MiB)  "
               f"generate={gen:6.2f} s ({label})", flush=True)
+        if verify and writer == "excel":
+            start = time.perf_counter()
+            compared = read_alike(path, schema.UNITS.title)
+            print(f"  calamine and openpyxl read the same {compared:,} rows ({time.perf_counter() - start:.0f} s)",
+                  flush=True)
         for mode in modes:
             out = subprocess.run([sys.executable, __file__, "--child", str(path), "--mode", mode],
                                  capture_output=True, text=True)
@@ -167,6 +177,8 @@ def main() -> None:
     parser.add_argument("--writer", choices=WRITERS, nargs="*", default=list(WRITERS),
                         help="which files: excel (as Excel/WPS save) and/or openpyxl (inline strings)")
     parser.add_argument("--mode", dest="modes", choices=("read", "check"), nargs="*", default=["read", "check"])
+    parser.add_argument("--verify", action="store_true",
+                        help="check that calamine and openpyxl read each Excel-like file alike (slow: openpyxl)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -179,11 +191,11 @@ def main() -> None:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            measure(n, args.keep, args.writer, args.modes)
+            measure(n, args.keep, args.writer, args.modes, args.verify)
         return
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:
-            measure(n, Path(folder), args.writer, args.modes)
+            measure(n, Path(folder), args.writer, args.modes, args.verify)
 
 
 if __name__ == "__main__":

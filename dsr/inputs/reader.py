@@ -384,8 +384,8 @@ def check_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.dat
 
 def _read_all(paths: Sequence[Path | str], detachment: Detachment, on: dt.date,
               tally: UnitTally | None) -> CheckedInputs:
-    results = [read_one(p, detachment, on, tally) for p in paths]
-    with _collector_paused():
+    with _collector_paused():  # one pause for every file and the join: the collector looks once, at the end
+        results = [read_one(p, detachment, on, tally) for p in paths]
         return _join(results, tally)
 
 

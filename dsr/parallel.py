@@ -59,7 +59,8 @@ def _fork_context():
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
-CHUNK = 8192  # keys taken at a time, by a worker from the front or by this process from the back
+CHUNK = 8192  # keys taken at a time, by a worker from the front or by this process from the back (a multiple of
+# dsr.core.draw.BLOB, so no joined key buffer is split twice)
 
 
 def _write_hex(seed: bytes, label: str, keys: Sequence[str], start: int, end: int, buffer: mmap.mmap) -> None:

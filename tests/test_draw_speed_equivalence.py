@@ -539,3 +539,26 @@ def test_read_units_ids_are_first_positions_in_key_order_whatever_the_given_orde
     a, b = place(ordered), place(replace(ordered, units=tuple(shuffled)))
     assert (a.wheres, a.where_of, a.cells) == (b.wheres, b.where_of, b.cells)
     assert canonical_bytes(run_draw(SEED, ordered)) == canonical_bytes(run_draw(SEED, replace(ordered, units=tuple(shuffled))))
+
+
+def test_keys_hashed_from_joined_buffers_are_the_keys(monkeypatch):
+    """key_blobs and _encoded_keys give every range's UTF-8 keys (empty, non-ASCII, blob edges); NUL is refused."""
+    import dsr.core.draw as draw_module
+    from dsr.core.draw import _encoded_keys, key_blobs, unit_chunk
+
+    monkeypatch.setattr(draw_module, "BLOB", 7)
+    keys = ["", "统一社会信用代码", "🎲x", "a|b"] + [f"K{i:03d}" for i in range(40)]
+    blobs = key_blobs(keys)
+    assert len(blobs) == 7
+    for start in range(0, len(keys) + 1, 3):
+        for end in range(start, len(keys) + 1, 5):
+            assert _encoded_keys(blobs, len(keys), start, end) == [k.encode() for k in keys[start:end]]
+    digests, flags = unit_chunk(SEED, blobs, len(keys), [0] * len(keys), {0: bytes([128]) + bytes(31)}, 5, 30)
+    expected = ticket_list(SEED, LABEL_UNIT, keys[5:30])
+    assert digests == b"".join(expected) and flags == bytes(t < bytes([128]) + bytes(31) for t in expected)
+    for at in (0, 6, 7, 20):
+        bad = keys[:at] + ["NUL\x00inside"] + keys[at:]
+        with pytest.raises(ValueError, match="NUL"):
+            _encoded_keys(key_blobs(bad), len(bad), 0, len(bad))
+    with pytest.raises(ValueError, match="NUL"):
+        run_draw(SEED, inputs([unit("A\x00B"), unit("C")], STAFF))

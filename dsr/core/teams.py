@@ -168,6 +168,9 @@ def _fast(cls, **fields):
     return o
 
 
+_NO_REMOVALS: dict[str, list[str]] = {}  # a unit nobody is removed from (never written to)
+
+
 class Unfrozen:
     """A plain object with the layout of any frozen dataclass here (draw.UnitOutcome, Attempt): fields are set
     the ordinary way, in the class's field order, and then `__class__` is switched to the frozen class.
@@ -380,15 +383,23 @@ class _Matcher:
         key = unit.key
         if "\x00" in key:
             raise ValueError("NUL is not allowed in a ticket key")
-        specific, removed = self.removed_for(key)
+        if self.specific.get(key):
+            specific, removed = self.removed_for(key)
+        else:
+            specific, removed = _NO_REMOVALS, self.global_removed
         chosen: list[str] = []
         attempts: list[Attempt] = []
         prefix = (key + "|").encode("utf-8")
         icopy, ocopy = self.icopy, self.ocopy
         total, loads, draw_cap, b = self.total, self.per_batch, self.draw_cap, batch - 1
+        below_caps = self.counts[0]  # per list: how many are below both caps in this batch
         j = 0
         for kind, names, role in self.slots:
-            level = self.level_for(unit, batch, cap, kind, role, chosen, specific)
+            # open_count at level 0 is at least the list's count below both caps minus those already chosen
+            if not specific and below_caps[kind] > len(chosen):
+                level = 0
+            else:
+                level = self.level_for(unit, batch, cap, kind, role, chosen, specific)
             size = len(names)
             while True:
                 h = icopy()

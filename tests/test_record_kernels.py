@@ -23,6 +23,9 @@ def _run(km, code: str) -> dict:
 
     kc = BlockingKernelClient(connection_file=km.connection_file)
     kc.load_connection_file()
+    # A heartbeat unanswered for 1 s (jupyter_client's default) counts as a dead kernel; on a loaded machine a
+    # booting kernel answers later than that. These tests check deaths by process id, not by heartbeat.
+    kc.hb_channel.time_to_dead = 30.0
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from dsr.errors import RecordError
+from dsr.record.offline import import_weasyprint
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -27,6 +28,7 @@ class Attachment:
 
 def _fetcher():
     """A URL fetcher that allows only inline data: URLs, so rendering never reads a file or the network."""
+    import_weasyprint()
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
@@ -68,7 +70,7 @@ def _font_timestamps(when: dt.datetime):
 
 def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, ...], clock: str) -> bytes:
     """Render the record HTML to PDF/A-3b bytes; identical inputs give identical bytes."""
-    import weasyprint
+    weasyprint = import_weasyprint()
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)

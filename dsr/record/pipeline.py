@@ -185,10 +185,9 @@ def _warm_up() -> None:
             return
         _warmed = True
         try:
-            import weasyprint  # noqa: F401
+            from dsr.record.offline import import_pyhanko, import_weasyprint
 
-            from dsr.record.offline import import_pyhanko
-
+            import_weasyprint()
             import_pyhanko("pyhanko.sign.signers")
 
             from dsr.record.render import warm_up

@@ -197,3 +197,22 @@ def test_a_shared_string_index_past_the_table_is_a_damaged_workbook(tmp_path, mo
             z.writestr(n, data)
     problems, units = _read_all_ways(path, monkeypatch)
     assert problems == ["文件 units.xlsx：工作簿已损坏，无法读取（CalamineError）（应为：.xlsx 工作簿）"] and not units
+
+
+def test_inline_strings_among_shared_strings_are_read_with_the_table(tmp_path, monkeypatch):
+    """A window holding an inline string among shared ones cannot take indices for texts: it is parsed with the
+    table (read again from the zip when the table is read once), and every value is what a whole read gives."""
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(150)]
+    path = write_shared_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    at = sheet.index(b'<c r="A100"')
+    end = sheet.index(b"</c>", at) + 4
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:at] + '<c r="A100" t="inlineStr"><is><t>内联单位</t></is></c>'.encode()
+                                         + sheet[end:])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    problems, units = _read_all_ways(path, monkeypatch)
+    assert not problems and "内联单位" in {u.name for u in units} and len(units) == 150

@@ -304,6 +304,7 @@ class SheetStream:
         self._parse = True  # False once the rows are no longer wanted: the rest is only scanned
         self._members: dict[str, bytes] = {}
         self._strings: Future | None = None  # a large shared-strings table, read once (see `_strings`)
+        self._zip: zipfile.ZipFile | None = None  # the open workbook, while the table read once may be needed again
         self._entries: list[int] | None = None  # where each entry of a smaller one starts (see `_window`)
         self._done = False
         self._pool = ThreadPoolExecutor(_PARSERS, thread_name_prefix="dsr-window")
@@ -402,8 +403,12 @@ class SheetStream:
                     pass
                 elif len(table) > _INDEX_ABOVE:  # read once, while the first window is cut
                     self._strings = self._pool.submit(_strings, self._members, self.part, self.sheet)
+                    # not kept: a window that needs the table (rare) reads it again from the zip
+                    self._members = {n: b for n, b in self._members.items() if n != _SHARED_STRINGS}
+                    self._zip = zf
                 elif _plain(table):
                     self._entries = _entry_starts(table)
+                del table
                 with fh:
                     scan = self._cut(fh, info.file_size)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
@@ -418,10 +423,11 @@ class SheetStream:
         Returns its future and whether its text cells will hold shared-string indices (see `_strings`).
         """
         members = self._members
-        if self._strings is not None and _indexable(rows):  # calamine need not parse the table again
-            members = {n: b for n, b in members.items() if n != _SHARED_STRINGS}
-            xml = b"".join((head, rows.replace(_SST_CELL, _INDEX_CELL), closing))
-            return self._pool.submit(_parse_window, _window_book(members, self.part, xml), self.sheet), True
+        if self._strings is not None:
+            if _indexable(rows):  # calamine need not parse the table again
+                xml = b"".join((head, rows.replace(_SST_CELL, _INDEX_CELL), closing))
+                return self._pool.submit(_parse_window, _window_book(members, self.part, xml), self.sheet), True
+            members = {**members, _SHARED_STRINGS: self._zip.read(_SHARED_STRINGS)}
         xml = b"".join((head, rows, closing))
         whole = None
         if self._entries is not None:  # the table up to the last entry these rows seem to cite (see `_prefix`)
@@ -518,20 +524,23 @@ _OTHER_TEXT = (b'"str"', b"'str'", b"inlineStr", b"t='s'")
 _PER_ROW = 1024  # entries per row of the made-up sheet
 
 
-def _strings(members: dict[str, bytes], part: str, sheet: str) -> dict[str, str]:
-    """Index (as calamine returns it for a `t="str"` cell) ▶ text, for every entry of the shared-strings table."""
+def _strings(members: dict[str, bytes], part: str, sheet: str) -> list[str]:
+    """Every entry of the shared-strings table, as calamine reads it (a made-up sheet cites each entry once)."""
     table = members[_SHARED_STRINGS]
     count = table.count(b"<si>") + table.count(b"<si/>") + table.count(b"<si ")
-    cells = [b'<c t="s"><v>%d</v></c>' % i for i in range(count)]
-    rows = [b'<row r="%d">%s</row>' % (r + 1, b"".join(cells[i:i + _PER_ROW]))
-            for r, i in enumerate(range(0, count, _PER_ROW))]
-    del cells
+    rows = [b'<row r="%d">%s</row>' % (r + 1, b"".join(b'<c t="s"><v>%d</v></c>' % i
+                                                          for i in range(start, min(start + _PER_ROW, count))))
+            for r, start in enumerate(range(0, count, _PER_ROW))]
     xml = b"".join((b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
                     *rows, b"</sheetData></worksheet>"))
     del rows
     data = python_calamine.CalamineWorkbook.from_filelike(_window_book(members, part, xml)).get_sheet_by_name(sheet)
-    texts = list(itertools.islice(itertools.chain.from_iterable(data.to_python()), count)) if count else []
-    return dict(zip(map(str, range(count)), texts))
+    del xml
+    texts = []
+    for row in data.iter_rows():  # a row at a time: calamine's cells and the texts are not all held twice
+        texts += row
+    del texts[count:]
+    return texts
 
 
 def _indexable(rows: bytes) -> bool:
@@ -539,20 +548,33 @@ def _indexable(rows: bytes) -> bool:
     return not any(marker in rows for marker in _OTHER_TEXT) and rows.count(b't="s"') == rows.count(_SST_CELL)
 
 
-def _resolve(block: list[list], index: dict[str, str]) -> list[list]:
-    """A window's rows with each shared-string index (a non-empty text cell) replaced by its text, column-wise."""
+def _resolve(block: list[list], strings: list[str]) -> list[list]:
+    """A window's rows with each shared-string index (a non-empty text cell) replaced by its text, column-wise.
+
+    An index is read as calamine reads one (ASCII digits); anything else, or an index past the table, ends the
+    windowed read (`Unordered`): read whole, calamine refuses the workbook."""
+    get = strings.__getitem__
     out = []
-    for column in zip(*block):
-        try:
-            column = list(map(index.__getitem__, column))  # the usual column: texts only
-        except KeyError:  # numbers, empty cells, ...: every text must still be a known index
-            texts = sum(map(isinstance, column, repeat(str))) - column.count("")
-            if texts:
-                if sum(map(index.__contains__, column)) != texts:
-                    raise Unordered("shared string") from None  # calamine would refuse it
-                column = list(map(index.get, column, column))
-        out.append(column)
+    try:
+        for column in zip(*block):
+            try:
+                digits = "".join(column)  # TypeError: numbers, dates, booleans in the column
+                whole = "" not in column
+            except TypeError:
+                digits, whole = "", False
+            if whole and digits.isascii() and digits.isdigit():  # the usual column: indices only
+                column = list(map(get, map(int, column)))
+            elif any(map(isinstance, column, repeat(str))):
+                column = [v if v.__class__ is not str or not v else
+                          get(int(v)) if v.isascii() and v.isdigit() else _not_an_index() for v in column]
+            out.append(column)
+    except IndexError:
+        raise Unordered("shared string") from None
     return list(map(list, zip(*out))) if out else block
+
+
+def _not_an_index():
+    raise Unordered("shared string")
 
 
 def _entry_starts(table: bytes) -> list[int]:

@@ -4,6 +4,7 @@
     python bench/bench_batch.py --brigades 20     # a quicker province
     python bench/bench_batch.py --skip-demo --no-records   # province: commitment and draw only
     python bench/bench_batch.py --timeline        # `dsr batch --demo` as a command, with a timeline per process
+    DSR_BATCH_TRACE=t.jsonl python bench/bench_batch.py --skip-demo; python bench/bench_batch.py --show-trace t.jsonl
 
 CPU time is this process plus every waited-for child (workers, their kernel nurseries and kernels): on a
 shared machine wall time is noisy, CPU time much less so. Peak RSS is printed for the parent and for the
@@ -13,6 +14,7 @@ largest child.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -172,7 +174,10 @@ def province(n: int, units: int, workers: int, records: bool) -> None:
         base = Path(tmp)
         with Timer() as gen:
             path = write_province(base, n, units)
-        print(f"[province] generated {n} brigades × {units} units: {gen}")
+            from dsr.record.sign import ensure_test_keys
+
+            ensure_test_keys(base / "keys", datetime.datetime.now(datetime.timezone.utc))  # as in the project folder
+        print(f"[province] generated {n} brigades × {units} units and the demo test keys: {gen}")
         os.chdir(base)  # the demo test keys are made in <base>/keys
         _batch(load_ceremony(path, base), base / "outputs", workers, f"province {n}", records)
 
@@ -202,10 +207,12 @@ def timeline(workers: int, keep: Path | None = None) -> None:
         _print_timeline([json.loads(line) for line in trace_file.read_text(encoding="utf-8").splitlines()], start)
 
 
-def _print_timeline(events: list[dict], start: float) -> None:
+def _print_timeline(events: list[dict], start: float, brief: bool = False) -> None:
+    """Each process's events (`brief`: leave out each record's and each archiving's own lines), then each worker's."""
     by_pid: dict[int, list[dict]] = defaultdict(list)
     for event in events:
-        by_pid[event["pid"]].append(event)
+        if not (brief and event["ev"] in ("job-start", "job-end", "archive-start", "archive-end")):
+            by_pid[event["pid"]].append(event)
     for pid, mine in by_pid.items():
         role = "batch process" if mine[0]["ev"] == "batch-start" else "worker"
         first = mine[0].get("started")
@@ -219,6 +226,9 @@ def _print_timeline(events: list[dict], start: float) -> None:
                   f"{event['ev']} {event.get('brigade', '')}{step}")
             previous = event
     last = max((e["t"] for e in events if e["ev"] == "job-end"), default=start)
+    by_pid = defaultdict(list)
+    for event in events:
+        by_pid[event["pid"]].append(event)
     for pid, mine in by_pid.items():
         starts = [e for e in mine if e["ev"] == "job-start"]
         ends = [e for e in mine if e["ev"] == "job-end"]
@@ -242,9 +252,15 @@ def main() -> None:
     parser.add_argument("--no-records", action="store_true", help="province: commitment and draw only")
     parser.add_argument("--timeline", action="store_true", help="only `dsr batch --demo`, with a timeline per process")
     parser.add_argument("--keep-trace", type=Path, help="with --timeline: also copy the raw event lines here")
+    parser.add_argument("--show-trace", type=Path, metavar="FILE",
+                        help="print the timeline of a DSR_BATCH_TRACE file written by an earlier run, briefly")
     args = parser.parse_args()
     if args.timeline:
         timeline(args.workers, args.keep_trace)
+        return
+    if args.show_trace:
+        events = [json.loads(line) for line in args.show_trace.read_text(encoding="utf-8").splitlines()]
+        _print_timeline(events, min(e["t"] for e in events), brief=True)
         return
     if not args.skip_demo:
         demo(args.workers)

@@ -135,10 +135,12 @@ def commit(ceremony: Ceremony, archive: Archive, ledger: Ledger, *, at: Callable
     return replace(committed, inputs=_check_unchanged(ceremony, committed.commitment, committed.documents))
 
 
-def _posted(ceremony: Ceremony, archive: Archive, ledger: Ledger, at: Callable[[], str]) -> tuple[Committed, bool]:
+def _posted(ceremony: Ceremony, archive: Archive, ledger: Ledger, at: Callable[[], str],
+            render=None) -> tuple[Committed, bool]:
     """The ceremony's posted commitment and whether it was posted just now.
 
-    Posted now: the inputs were read and frozen now, `inputs` holds them. Posted earlier: the
+    Posted now: the inputs were read and frozen now, `inputs` holds them (`render`: where the notice's
+    PDF is made, see `posted_files`). Posted earlier: the
     commitment and frozen inputs are read from its folder, `inputs` is empty, and the presented
     inputs still have to be checked against it (`_check_unchanged`, or `run_ceremony` itself).
     """
@@ -154,7 +156,7 @@ def _posted(ceremony: Ceremony, archive: Archive, ledger: Ledger, at: Callable[[
     trace.mark("commit-history")
     brigades = _prepare(ceremony, history)
     trace.mark("commit-prepared")
-    files, c, digest = posted_files(ceremony, brigades)
+    files, c, digest = posted_files(ceremony, brigades, render)
     trace.mark("commit-files")
     with archive.staging(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id) as stage:
         for name, data in files.items():
@@ -225,26 +227,29 @@ def _build_record(job: _Job) -> tuple[str, Path]:
     return job.brigade, job.work_dir
 
 
-def _start_worker(notebook: Path | None) -> None:
+def _start_worker(notebook: Path | None, batch: int) -> None:
     """Worker initializer: die with the batch, then get ready for records while the parent commits and draws.
 
     Starts the worker's kernel nursery (a parked interpreter that has imported ipykernel and the
     notebook's modules; each record's fresh kernel is forked from it) and loads the renderers and
-    signers (WeasyPrint, pyHanko, nbconvert's template, papermill) once for all this worker's records.
+    signers (WeasyPrint, pyHanko, nbconvert's template, papermill) once for all this worker's records —
+    nothing to load when the worker was forked from the fork server that loaded them (`dsr.ceremony.preload`).
     Nothing is written. A failure here only means the first record pays for it.
     """
     global _NURSERY
     _die_with_parent()
+    _die_with_batch(batch)
     trace.mark("worker-start", started=trace.process_start())
     import atexit
+    from multiprocessing.util import Finalize
 
-    atexit.register(_leave)  # registered first, so it runs last: after the nursery is ended
+    atexit.register(_leave)  # a spawned worker: after the nursery is ended, skip the interpreter's teardown
     try:
         from dsr.record import notebook as nbrun
 
         if nbrun.nursery_supported():
             _NURSERY = nbrun.KernelNursery(notebook)
-            atexit.register(_end_nursery)
+            Finalize(None, _end_nursery, exitpriority=10)  # run as the worker process ends, spawned or forked
         trace.mark("worker-nursery")
         from dsr.record.pipeline import _warm_up
 
@@ -284,6 +289,16 @@ def _leave() -> None:
         except (AttributeError, OSError, ValueError):
             pass
     os._exit(0)
+
+
+def _render_pdf(html: bytes, attachments, clock: str) -> bytes:
+    """Worker: the commitment notice's PDF/A (same function, same bytes as in the batch process)."""
+    from dsr.record.pdf import html_to_pdf
+
+    trace.mark("notice-start")
+    pdf = html_to_pdf(html, attachments, clock)
+    trace.mark("notice-end")
+    return pdf
 
 
 def _ready() -> int:
@@ -402,7 +417,7 @@ def run_batch(
         shutil.rmtree(archive.root / WORK, ignore_errors=True)  # we hold the lock: any work folder is stale
         if not commit_only and _records_expected(ceremony, ledger):
             # The workers get ready (spawn, imports, kernel nursery) while this process commits and draws.
-            pool.start(len(ceremony.brigades))
+            pool.start(len(ceremony.brigades), background=True)
             trace.mark("pool-started")
         finished = False
         try:
@@ -410,7 +425,7 @@ def run_batch(
                 committed = commit(ceremony, archive, ledger, at=at)
                 finished = True
                 return _summary(ceremony, archive, committed, recovered, ledger)
-            committed, fresh = _posted(ceremony, archive, ledger, at)
+            committed, fresh = _posted(ceremony, archive, ledger, at, pool.renderer())
             trace.mark("committed")
             try:
                 readings = ceremony_entropy(ceremony, committed)
@@ -606,6 +621,32 @@ def _brigade_order(ceremony: Ceremony) -> Callable[[str], int]:
     return lambda b: order.get(b, len(order))
 
 
+def _die_with_batch(batch: int) -> None:
+    """Worker initializer: SIGKILL this worker as soon as the batch process `batch` ends (Linux pidfd).
+
+    A worker forked from the fork server is the server's child, not the batch's, so PR_SET_PDEATHSIG
+    alone would not end it with the batch; a thread waits on a pidfd of the batch process instead.
+    """
+    if batch == os.getppid() or not hasattr(os, "pidfd_open"):
+        return  # spawned by the batch itself: PR_SET_PDEATHSIG covers it
+    try:
+        fd = os.pidfd_open(batch)
+    except ProcessLookupError:
+        os._exit(1)  # the batch is already gone
+    except OSError:
+        return
+
+    def watch() -> None:
+        import select
+
+        select.select([fd], [], [])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    import threading
+
+    threading.Thread(target=watch, name="dsr-batch-watch", daemon=True).start()
+
+
 def _die_with_parent() -> None:
     """Worker initializer: on Linux ask the kernel to SIGKILL this worker when the batch process dies.
 
@@ -623,10 +664,34 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _context():
+    """The fork server on Linux (workers forked from one interpreter that loaded the renderers), else spawn."""
+    if sys.platform.startswith("linux") and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", "dsr.ceremony.preload"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _stop_fork_server() -> None:
+    """End this process's fork server once its workers are gone, and reap it (its CPU time counts in the batch's).
+
+    Each batch starts its own, with the environment and code of the moment.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if stop is not None:
+        stop()
+
+
 class _Workers:
     """The record workers of one batch, started on demand or early (while the parent commits and draws).
 
-    Workers are spawned, not forked, so they inherit neither the batch lock nor the ledger connection;
+    Workers are never forked from the batch process, so they inherit neither the batch lock nor the
+    ledger connection: on Linux they are forked from a fork server, a fresh interpreter that has loaded
+    the renderers once (`dsr.ceremony.preload`) and is ended with the pool; elsewhere they are spawned.
     a pool is used even for one worker, so a record never runs inside the caller (e.g. a Jupyter kernel,
     whose running event loop the signing code cannot share) and a crashing record cannot take the batch down.
     """
@@ -635,19 +700,73 @@ class _Workers:
         self.workers = max(1, workers)
         self.notebook = notebook
         self.pool: ProcessPoolExecutor | None = None
+        self._starting = None  # the thread starting the workers in the background
 
-    def start(self, count: int) -> ProcessPoolExecutor:
-        """Start min(workers, count) workers now (each loads what records need before taking a job)."""
+    def start(self, count: int, background: bool = False) -> ProcessPoolExecutor | None:
+        """Start min(workers, count) workers now (each loads what records need before taking a job).
+
+        `background`: from a thread, because starting a worker waits until the fork server has loaded
+        the renderers (≈ 2 s), time this process spends committing instead; `start` or `close` wait for it.
+        """
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self.pool is None:
             size = max(1, min(self.workers, count))
-            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_start_worker, initargs=(self.notebook,))
-            for _ in range(size):  # one no-op per worker makes the pool spawn every worker at once
-                self.pool.submit(_ready)
+            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=_context(),
+                                            initializer=_start_worker, initargs=(self.notebook, os.getpid()))
+            if background:
+                import threading
+
+                self._starting = threading.Thread(target=self._spawn, args=(self.pool, size),
+                                                  name="dsr-batch-workers", daemon=True)
+                self._starting.start()
+                return None
+            self._spawn(self.pool, size)
         return self.pool
+
+    def renderer(self):
+        """Render the commitment notice's PDF in a worker that has WeasyPrint loaded (None: no workers started).
+
+        Saves this process loading WeasyPrint for one page (≈ 1 s CPU); a worker that cannot render it
+        (the pool broke) leaves it to this process.
+        """
+        if self.pool is None:
+            return None
+
+        def render(html: bytes, attachments, clock: str):
+            try:
+                future = self.start(1).submit(_render_pdf, html, attachments, clock)
+            except Exception:  # noqa: BLE001 - rendered here instead
+                return None
+
+            def result() -> bytes:
+                try:
+                    return future.result()
+                except DsrError:
+                    raise
+                except Exception:  # noqa: BLE001 - a broken pool: render here, where a real error is raised
+                    from dsr.record.pdf import html_to_pdf
+
+                    return html_to_pdf(html, attachments, clock)
+
+            return result
+
+        return render
+
+    @staticmethod
+    def _spawn(pool: ProcessPoolExecutor, size: int) -> None:
+        try:
+            for _ in range(size):  # one no-op per worker makes the pool start every worker at once
+                pool.submit(_ready)
+        except Exception:  # noqa: BLE001, S110 - a broken pool is reported by the first record's future
+            pass
 
     def close(self, abandon: bool = False) -> None:
         """Wait for the workers to end; `abandon`: the batch failed, end them at once instead."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self.pool is None:
             return
         trace.mark("pool-close")
@@ -656,6 +775,7 @@ class _Workers:
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
+        _stop_fork_server()
 
 
 def _finish_one(job: _Job, get, finish) -> BrigadeRow | str:

@@ -155,8 +155,12 @@ def notice_html(c: Mapping[str, Any], digest: str, task_name: str, draw_at: str 
     return page.encode("utf-8")
 
 
-def posted_files(ceremony, brigades: Mapping[str, DrawInputs]) -> tuple[dict[str, bytes], dict[str, Any], str]:
-    """Every file of the commitment folder: commitment, its hash, frozen inputs, the notice (HTML + PDF/A)."""
+def posted_files(ceremony, brigades: Mapping[str, DrawInputs], render=None) -> tuple[dict[str, bytes], dict[str, Any], str]:
+    """Every file of the commitment folder: commitment, its hash, frozen inputs, the notice (HTML + PDF/A).
+
+    `render(html, attachments, clock)`: start the notice's PDF/A elsewhere (a batch worker that has
+    WeasyPrint loaded) and return a function that waits for its bytes; default: render it here.
+    """
     from dsr.announce import load_sources
     from dsr.ceremony import trace
     from dsr.record.pdf import Attachment, html_to_pdf
@@ -172,16 +176,17 @@ def posted_files(ceremony, brigades: Mapping[str, DrawInputs]) -> tuple[dict[str
     trace.mark("notice-commitment")
     html = notice_html(c, digest, ceremony.task_name, ceremony.draw_at, counts, ceremony.brigades)
     trace.mark("notice-html")
-    pdf = html_to_pdf(html, [Attachment(COMMITMENT_FILE, body, "Data", "承诺（规范 JSON）")], ceremony.commit_at)
-    trace.mark("notice-pdf")
+    attachments = [Attachment(COMMITMENT_FILE, body, "Data", "承诺（规范 JSON）")]
+    pdf = render(html, attachments, ceremony.commit_at) if render is not None else None
+    frozen = {frozen_file(b): canonical_bytes(frozen_document(i)) for b, i in brigades.items()}
     files = {
         COMMITMENT_FILE: body,
         COMMITMENT_HASH_FILE: f"{digest}  {COMMITMENT_FILE}\n".encode(),
         NOTICE_HTML: html,
-        NOTICE_PDF: pdf,
+        NOTICE_PDF: pdf() if pdf is not None else html_to_pdf(html, attachments, ceremony.commit_at),
     }
-    files |= {frozen_file(b): canonical_bytes(frozen_document(i)) for b, i in brigades.items()}
-    return files, c, digest
+    trace.mark("notice-pdf")
+    return files | frozen, c, digest
 
 
 def required_entropy(c: Mapping[str, Any]) -> tuple[float, float]:

@@ -50,8 +50,12 @@ class Verification:
         return bool(self.checks) and all(c.ok for c in self.checks)
 
 
-# A replay hook: (record, attached files by name) ▶ checks. Set by dsr.record.replay.
-Replay = Callable[[Mapping, Mapping[str, bytes]], list[Check]]
+# A replay hook: (record, attached files by name) ▶ checks, or "module:function" naming one (so the
+# process that checks the signatures need not import the draw and the workbook reader at all).
+Replay = Callable[[Mapping, Mapping[str, bytes]], list[Check]] | str
+DEFAULT_REPLAY = "dsr.record.replay:replay_draw"
+# What the replay imports: a worker started before the PDF is read imports these meanwhile.
+_REPLAY_MODULES = ("dsr.record.replay", "dsr.core.draw", "dsr.inputs.reader", "dsr.rules")
 
 
 def _validation_context(roots: tuple[x509.Certificate, ...]):
@@ -205,7 +209,11 @@ def manifest_checks(record: Mapping, files: Mapping[str, bytes]) -> list[Check]:
 
 def verify_pdf(pdf: bytes, roots: tuple[x509.Certificate, ...], replay: Replay | None) -> list[Check]:
     """All checks of a record PDF: signatures, attachments against the manifest, replay of the draw."""
-    return _verify_pdf(pdf, roots, replay)[0]
+    worker = _ReplayWorker(replay)
+    try:
+        return _verify_pdf(pdf, roots, replay, worker)[0]
+    finally:
+        worker.close()
 
 
 @dataclass
@@ -216,7 +224,8 @@ class _Pending:
     result: Callable[[], list[Check]]
 
 
-def _verify_pdf(pdf: bytes, roots, replay, early: _Pending | None = None) -> tuple[list[Check], dict[str, bytes]]:
+def _verify_pdf(pdf: bytes, roots, replay, worker: _ReplayWorker,
+                early: _Pending | None = None) -> tuple[list[Check], dict[str, bytes]]:
     """verify_pdf, also returning the attached files (empty if they cannot be read).
 
     The replay (reading workbooks, re-drawing) runs in a forked process while this one checks the
@@ -236,7 +245,7 @@ def _verify_pdf(pdf: bytes, roots, replay, early: _Pending | None = None) -> tup
     else:
         if early is not None:
             early.result()
-        pending = _start_replay(replay, record, files).result
+        pending = _start_replay(replay, record, files, worker).result
     checks = pdf_signature_checks(pdf, roots)
     checks.append(Check("记录 JSON", True, f"{record.get('record_id', '?')}，SHA-256 "
                                           f"{hashlib.sha256(files[RECORD_FILE]).hexdigest()[:16]}…"))
@@ -244,22 +253,58 @@ def _verify_pdf(pdf: bytes, roots, replay, early: _Pending | None = None) -> tup
     return checks + pending(), files
 
 
-def _start_replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) -> _Pending:
-    """Start the replay in a forked worker where the platform allows it; return it as pending."""
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
+def _prepare_replay() -> None:
+    """In the worker, before it has anything to replay: import what the replay needs."""
+    import importlib
+
+    for name in _REPLAY_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the replay itself reports what is missing
+            pass
+
+
+class _ReplayWorker:
+    """The forked process that replays a verification's draw, started before the PDF is even read.
+
+    It imports the replay's modules (workbook reader, rules, draw) while this process imports pyHanko and
+    parses the PDF, so on two cores neither waits for the other's imports. Without fork (or when other
+    threads run, which can deadlock a forked child) there is no worker and the replay runs in this process.
+    """
+
+    def __init__(self, replay: Replay | None):
+        import multiprocessing
+        import threading
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = None
+        if replay is None or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+            return
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            if replay == DEFAULT_REPLAY:
+                self.pool.submit(_prepare_replay)
+        except Exception:  # noqa: BLE001 - no worker: replay here instead
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+
+def _start_replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes],
+                  worker: _ReplayWorker) -> _Pending:
+    """Hand the replay to the worker where there is one; return it as pending."""
 
     def here() -> list[Check]:
         return _replay(replay, record, files)
 
-    # Forking a process that runs other threads can deadlock the child: only fork when alone.
-    if replay is None or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    if worker.pool is None:
         return _Pending(files, here)
     try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        future = pool.submit(_replay, replay, dict(record), dict(files))
-    except Exception:  # noqa: BLE001 - no worker: replay here instead
+        future = worker.pool.submit(_replay, replay, dict(record), dict(files))
+    except Exception:  # noqa: BLE001 - the worker is gone: replay here instead
         return _Pending(files, here)
 
     def result() -> list[Check]:
@@ -267,8 +312,6 @@ def _start_replay(replay: Replay | None, record: Mapping, files: Mapping[str, by
             return future.result()
         except Exception:  # noqa: BLE001 - the worker died: replay here instead
             return here()
-        finally:
-            pool.shutdown(wait=True)
 
     return _Pending(files, result)
 
@@ -277,6 +320,11 @@ def _replay(replay: Replay | None, record: Mapping, files: Mapping[str, bytes]) 
     if replay is None:
         return [Check("重新抽取", False, "本程序版本不能重新抽取")]
     try:
+        if isinstance(replay, str):
+            import importlib
+
+            module, name = replay.split(":")
+            replay = getattr(importlib.import_module(module), name)
         return replay(record, files)
     except Exception as exc:  # noqa: BLE001 - anything the replay trips on is a failed check
         return [Check("重新抽取", False, f"{type(exc).__name__}: {exc}")]
@@ -288,13 +336,21 @@ def _read_optional(path: Path) -> bytes | None:
 
 def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Replay | None) -> list[Check]:
     """All checks of a record folder: the PDF, the HTML and JSON signatures, the input copies, the replay."""
+    worker = _ReplayWorker(replay)
+    try:
+        return _verify_folder(folder, roots, replay, worker)
+    finally:
+        worker.close()
+
+
+def _verify_folder(folder: Path, roots, replay: Replay | None, worker: _ReplayWorker) -> list[Check]:
     checks: list[Check] = []
     pdf = _read_optional(folder / PDF_FILE)
     if pdf is None:
         checks.append(Check("PDF 记录", False, "缺少 record.pdf"))
         pdf_record = None
     else:
-        pdf_checks, attached = _verify_pdf(pdf, roots, replay, early=_early_replay(folder, replay))
+        pdf_checks, attached = _verify_pdf(pdf, roots, replay, worker, early=_early_replay(folder, replay, worker))
         checks.extend(pdf_checks)
         pdf_record = attached.get(RECORD_FILE)
     html = _read_optional(folder / HTML_FILE)
@@ -309,7 +365,7 @@ def verify_folder(folder: Path, roots: tuple[x509.Certificate, ...], replay: Rep
     return checks
 
 
-def _early_replay(folder: Path, replay: Replay | None) -> _Pending | None:
+def _early_replay(folder: Path, replay: Replay | None, worker: _ReplayWorker) -> _Pending | None:
     """Start the replay from the folder's loose record.json and input copies before the PDF is even parsed.
 
     Only a head start: `_verify_pdf` uses its checks only if these files are byte for byte the PDF's
@@ -325,7 +381,7 @@ def _early_replay(folder: Path, replay: Replay | None) -> _Pending | None:
         record = read_record(files)
     except (OSError, RecordError):
         return None
-    return _start_replay(replay, record, files)
+    return _start_replay(replay, record, files, worker)
 
 
 def _folder_consistency(folder: Path, record_data: bytes, pdf: bytes | None, pdf_record: bytes | None,
@@ -356,7 +412,7 @@ def verify_path(path: Path, roots: tuple[x509.Certificate, ...], replay: Replay 
     if not roots:
         raise RecordError("没有信任根证书（--trust）")
     if replay is None:
-        from dsr.record.replay import replay_draw as replay
+        replay = DEFAULT_REPLAY  # imported by the worker that replays, not here
     if path.is_dir():
         checks = verify_folder(path, roots, replay)
     elif path.suffix.lower() == ".pdf":

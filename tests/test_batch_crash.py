@@ -110,3 +110,49 @@ def test_two_batches_at_once_one_refuses_one_waits(tmp_path: Path):
     with Ledger(root / LEDGER_NAME, root, create=False) as ledger:
         assert [e.kind for e in ledger.events()] == ["commit", "draw", "record"]
         assert ledger.verify().ok
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live descendant of `pid` (Linux /proc)."""
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text(encoding="ascii").split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_kill_9_of_the_batch_alone_ends_its_fork_server_workers_and_nurseries(tmp_path: Path):
+    """Only the batch process is killed (not its group): its fork server, workers and kernel nurseries end too."""
+    write_ceremony(tmp_path, brigades=("文峰区", "北关区"))
+    root = tmp_path / "out"
+    proc = _start(tmp_path)
+    _wait_for_lock(root, proc)
+    deadline = time.monotonic() + 120
+    family: set[int] = set()
+    while time.monotonic() < deadline and len(family) < 5:  # fork server, 2 workers, 2 nurseries (+ tracker)
+        family = _descendants(proc.pid)
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in family):
+        time.sleep(0.1)
+    assert not [p for p in family if _alive(p)], family

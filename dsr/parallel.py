@@ -72,6 +72,12 @@ def _write_hex(seed: bytes, label: str, keys: Sequence[str], start: int, end: in
 def _work(seed: bytes, label: str, keys: Sequence[str], buffer: mmap.mmap, bounds, lock) -> None:
     """In a forked worker: take chunks from the front of the keys not yet taken, until none is left."""
     gc.disable()  # a collection would write to every inherited object, copying the parent's memory page by page
+    for start, end in _chunks(bounds, lock):
+        _write_hex(seed, label, keys, start, end, buffer)
+
+
+def _chunks(bounds, lock):
+    """(start, end) of the next chunk taken from the front of the shared range `bounds`, until none is left."""
     while True:
         with lock:
             start = bounds[0]
@@ -79,7 +85,7 @@ def _work(seed: bytes, label: str, keys: Sequence[str], buffer: mmap.mmap, bound
             if start >= end:
                 return
             bounds[0] = end
-        _write_hex(seed, label, keys, start, end, buffer)
+        yield start, end
 
 
 class _Here:
@@ -160,13 +166,7 @@ class _Forked:
 def _chunk_worker(work, widths, buffers, bounds, lock) -> None:
     """In a forked worker: take chunks from the front of the range not yet taken, write work's outputs in place."""
     gc.disable()  # a collection would write to every inherited object, copying the parent's memory page by page
-    while True:
-        with lock:
-            start = bounds[0]
-            end = min(start + CHUNK, bounds[1])
-            if start >= end:
-                return
-            bounds[0] = end
+    for start, end in _chunks(bounds, lock):
         for buffer, width, out in zip(buffers, widths, work(start, end)):
             buffer[start * width:end * width] = out
 

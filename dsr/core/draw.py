@@ -23,6 +23,7 @@ from dsr.core.teams import (
     PoolEntry,
     Removal,
     TeamAssignment,
+    TupleView,
     Unfrozen,
     Workload,
     base_pool,
@@ -806,7 +807,7 @@ class TicketColumn(Sequence[bytes]):
         return (TicketColumn, (self._buffer,))
 
 
-class UnitOutcomes(Sequence[UnitOutcome]):
+class UnitOutcomes(TupleView, Sequence[UnitOutcome]):
     """Every unit's UnitOutcome, in key order, kept as columns and made when asked for.
 
     Reads like the tuple of UnitOutcome it stands for: len, indexing (a slice gives a tuple), iteration,
@@ -865,15 +866,7 @@ class UnitOutcomes(Sequence[UnitOutcome]):
             return len(self) == len(other) and all(map(eq, self, other))
         return NotImplemented
 
-    def __ne__(self, other: object) -> bool:
-        same = self.__eq__(other)
-        return same if same is NotImplemented else not same
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
+    __hash__ = TupleView.__hash__  # defining __eq__ above would otherwise make the class unhashable
 
     def __reduce__(self):
         tickets_ = self._tickets if isinstance(self._tickets, TicketColumn) else TicketColumn(b"".join(self._tickets))

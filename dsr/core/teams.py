@@ -193,7 +193,24 @@ def _attempt(index: int, ticket: str, list_: str, position: int, cert_no: str, o
     return a  # type: ignore[return-value]
 
 
-class TeamAssignments(Sequence[TeamAssignment]):
+class TupleView(Sequence):
+    """What a sequence standing for a tuple (TeamAssignments, draw.UnitOutcomes) shares with the tuple:
+    `!=`, hash and repr, all as the tuple of its items. Subclasses define __len__, __getitem__ and __eq__."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        same = self.__eq__(other)
+        return same if same is NotImplemented else not same
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class TeamAssignments(TupleView, Sequence[TeamAssignment]):
     """The teams, in batch order, kept as rows and made into TeamAssignment (and Attempt) objects when asked for.
 
     Reads like the tuple of TeamAssignment it stands for: len, indexing (a slice gives a tuple), iteration,
@@ -229,15 +246,7 @@ class TeamAssignments(Sequence[TeamAssignment]):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other))
         return NotImplemented
 
-    def __ne__(self, other: object) -> bool:
-        same = self.__eq__(other)
-        return same if same is NotImplemented else not same
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
+    __hash__ = TupleView.__hash__  # defining __eq__ above would otherwise make the class unhashable
 
     def __reduce__(self):
         return (TeamAssignments, (self._rows,))

@@ -21,6 +21,8 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from dsr.inputs.sources import column_letter
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -128,16 +130,6 @@ _SHEET_TAIL = (
 )
 
 
-def letter(index: int) -> str:
-    """Excel column letters of a 0-based column index."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _text(value: str) -> str:
     """Text escaped for XML element content, as Excel escapes it."""
     if "&" in value or "<" in value or ">" in value:
@@ -151,7 +143,7 @@ def write_excel_like(path: Path, title: str, headers: Sequence[str], rows: Itera
     number, "" or None ▶ no cell). `text_columns[i]` says column i is formatted as Text (`@`), as the template
     does. The rows are streamed; the shared strings are kept until the end (they are written after the sheet)."""
     width = len(headers)
-    letters = [letter(i) for i in range(width)]
+    letters = [column_letter(i) for i in range(width)]
     index: dict[str, int] = {}  # shared strings, in the order of first use
     refs = 0
     style = [' s="1"' if text else "" for text in text_columns]

@@ -88,6 +88,19 @@ def _chunks(bounds, lock):
         yield start, end
 
 
+def _chunks_from_back(bounds, lock):
+    """(start, end) of the next chunk taken from the back of the shared range `bounds` (the parent's share, while
+    the workers take from the front), until none is left."""
+    while True:
+        with lock:
+            end = bounds[1]
+            start = max(end - CHUNK, bounds[0])
+            if start >= end:
+                return
+            bounds[1] = start
+        yield start, end
+
+
 class _Here:
     """Tickets computed in this process when asked for (too few keys, one CPU, or no fork)."""
 
@@ -128,15 +141,8 @@ class _Forked:
     def result(self) -> list[str]:
         seed, label, keys = self._job
         bounds, lock = self._bounds, self._lock
-        tail: list[list[str]] = []
-        while True:
-            with lock:
-                end = bounds[1]
-                start = max(end - CHUNK, bounds[0])
-                if start >= end:
-                    break
-                bounds[1] = start
-            tail.append(ticket_hex_list(seed, label, keys[start:end]))
+        tail: list[list[str]] = [ticket_hex_list(seed, label, keys[start:end])
+                                 for start, end in _chunks_from_back(bounds, lock)]
         low = bounds[1]  # the workers took every key below this
         failed = False
         for process in self._workers:
@@ -200,13 +206,7 @@ class _Chunks:
     def result(self) -> tuple[bytes, ...]:
         bounds, lock = self._bounds, self._lock
         try:
-            while True:
-                with lock:
-                    end = bounds[1]
-                    start = max(end - CHUNK, bounds[0])
-                    if start >= end:
-                        break
-                    bounds[1] = start
+            for start, end in _chunks_from_back(bounds, lock):
                 self._put(start, end)
             low = bounds[1]  # the workers took every index below this
             failed = False

@@ -15,6 +15,24 @@ from dsr.inputs.reader import read_one
 UNITS = schema.UNITS.title
 
 
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _sheet_xml(path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(SHEET)
+
+
+def _rewrite_sheet_xml(path, sheet: bytes) -> None:
+    """Write the workbook again with its first sheet's XML replaced by `sheet` (every other part as it was)."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[SHEET] = sheet
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
 def _problems(paths, read=read_inputs):
     try:
         read(paths, DETACHMENT, ON)
@@ -94,14 +112,9 @@ def test_a_window_cut_inside_a_comment_falls_back_to_a_whole_read(tmp_path, monk
     rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(120)]
     rows[60]["建筑面积（平方米）"] = "1200平方米"
     path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"]
+    sheet = _sheet_xml(path)
     at = sheet.index(b'<row r="40"')
-    parts["xl/worksheets/sheet1.xml"] = sheet[:at] + b"<!-- " + b"</row> " * 2000 + b"-->" + sheet[at:]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
+    _rewrite_sheet_xml(path, sheet[:at] + b"<!-- " + b"</row> " * 2000 + b"-->" + sheet[at:])
     monkeypatch.setattr(sources, "WINDOW", 1 << 40)
     whole = _problems([path])
     monkeypatch.setattr(sources, "WINDOW", 4096)
@@ -186,15 +199,10 @@ def test_a_shared_string_index_past_the_table_is_a_damaged_workbook(tmp_path, mo
     """A cell citing an entry the table lacks: calamine refuses the workbook, read whole or in windows."""
     rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(150)]
     path = write_shared_xlsx(tmp_path / "units.xlsx", UNITS, rows)
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"]
+    sheet = _sheet_xml(path)
     at = sheet.index(b'<row r="120"')
     at = sheet.index(b"<v>", at) + 3
-    parts["xl/worksheets/sheet1.xml"] = sheet[:at] + b"99999" + sheet[sheet.index(b"</v>", at):]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
+    _rewrite_sheet_xml(path, sheet[:at] + b"99999" + sheet[sheet.index(b"</v>", at):])
     problems, units = _read_all_ways(path, monkeypatch)
     assert problems == ["文件 units.xlsx：工作簿已损坏，无法读取（CalamineError）（应为：.xlsx 工作簿）"] and not units
 
@@ -204,15 +212,9 @@ def test_inline_strings_among_shared_strings_are_read_with_the_table(tmp_path, m
     table (read again from the zip when the table is read once), and every value is what a whole read gives."""
     rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(150)]
     path = write_shared_xlsx(tmp_path / "units.xlsx", UNITS, rows)
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"]
+    sheet = _sheet_xml(path)
     at = sheet.index(b'<c r="A100"')
     end = sheet.index(b"</c>", at) + 4
-    parts["xl/worksheets/sheet1.xml"] = (sheet[:at] + '<c r="A100" t="inlineStr"><is><t>内联单位</t></is></c>'.encode()
-                                         + sheet[end:])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
+    _rewrite_sheet_xml(path, sheet[:at] + '<c r="A100" t="inlineStr"><is><t>内联单位</t></is></c>'.encode() + sheet[end:])
     problems, units = _read_all_ways(path, monkeypatch)
     assert not problems and "内联单位" in {u.name for u in units} and len(units) == 150

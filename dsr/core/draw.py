@@ -775,6 +775,16 @@ def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[B
     return tuple(out)
 
 
+def _position(index, n: int, what: str) -> int:
+    """A sequence index (negative counts from the end) as a position in 0..n-1, or IndexError as a tuple gives."""
+    i = index.__index__()
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(f"{what} index out of range")
+    return i
+
+
 class TicketColumn(Sequence[bytes]):
     """Tickets of 32 bytes each, in one buffer: no object per unit until one is asked for."""
 
@@ -791,12 +801,7 @@ class TicketColumn(Sequence[bytes]):
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return list(map(self.__getitem__, range(*index.indices(len(self)))))
-        n = len(self)
-        i = index.__index__()
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("TicketColumn index out of range")
+        i = _position(index, len(self), "TicketColumn")
         return self._buffer[32 * i:32 * i + 32]
 
     def __iter__(self):
@@ -838,13 +843,7 @@ class UnitOutcomes(TupleView, Sequence[UnitOutcome]):
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return tuple(map(self._make, range(*index.indices(len(self)))))
-        n = len(self)
-        i = index.__index__()
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("UnitOutcomes index out of range")
-        return self._make(i)
+        return self._make(_position(index, len(self), "UnitOutcomes"))
 
     def _rows(self):
         own, base = self._own, self._base

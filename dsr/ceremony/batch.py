@@ -232,7 +232,7 @@ def _start_worker(notebook: Path | None, batch: int) -> None:
 
     Starts the worker's kernel nursery (a parked interpreter that has imported ipykernel and the
     notebook's modules; each record's fresh kernel is forked from it) and loads the renderers and
-    signers (WeasyPrint, pyHanko, nbconvert's template, papermill) once for all this worker's records —
+    signers (WeasyPrint, pyHanko, the HTML renderer, papermill) once for all this worker's records —
     nothing to load when the worker was forked from the fork server that loaded them (`dsr.ceremony.preload`).
     Nothing is written. A failure here only means the first record pays for it.
     """
@@ -277,7 +277,7 @@ def _end_nursery() -> None:
 
 
 def _leave() -> None:
-    """Worker exit, last: skip the interpreter's teardown of WeasyPrint, pyHanko, nbconvert … (≈ 0.5 s CPU, 1 s wall).
+    """Worker exit, last: skip the interpreter's teardown of WeasyPrint, pyHanko, papermill … (≈ 0.5 s CPU, 1 s wall).
 
     Runs after the pool has told this worker to stop (all its results are sent) or after an error;
     nothing is left to write but buffered standard output.

@@ -1,6 +1,6 @@
 """Imported once by a batch's fork server before it forks the record workers (Linux).
 
-It loads what every record needs — WeasyPrint, pyHanko, nbconvert's compiled template, papermill —
+It loads what every record needs — WeasyPrint, pyHanko, the HTML renderer, papermill —
 so that each worker forked from the server has them without loading them again (about 1.8 s of CPU
 per worker). It runs no record code, writes nothing and leaves no thread behind (a fork copies only
 the calling thread). Any failure is ignored: a worker then loads what its first record needs.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from dsr.record import notebook as nbrun
 from dsr.record.pipeline import make_record
-from record_data import CLOCK, made_record, params
+from record_data import CLOCK, DAY, made_record, make_ceremony, params
 
 pytestmark = pytest.mark.skipif(not nbrun.nursery_supported(), reason="the kernel nursery needs Linux")
 
@@ -129,13 +130,49 @@ def test_stop_kernel_ends_the_kernel_at_once(nursery, tmp_path: Path):
     assert not Path(km.connection_file).exists()
 
 
+def test_a_primed_nursery_s_kernels_reuse_its_reading_of_the_same_bytes(tmp_path: Path):
+    """A nursery primed with the batch's workbooks: a kernel reading copies of them gets that reading (equal to a
+    fresh one); a copy with one byte more is read again (its new hash in the sources)."""
+    c = make_ceremony(tmp_path / "c")
+    n = nbrun.KernelNursery(prime=nbrun.Prime(c.workbooks, c.detachment, DAY))
+    folder = tmp_path / "k"
+    (folder / "inputs").mkdir(parents=True)
+    books = [f"inputs/{shutil.copy(b, folder / 'inputs' / b.name) and b.name}" for b in c.workbooks]
+    code = f"""
+import datetime as dt
+from dsr.inputs import load_detachment, primed
+from dsr.inputs.reader import _read_all, read_inputs
+d, day, books = load_detachment({str(c.detachment)!r}), dt.date.fromisoformat({DAY.isoformat()!r}), {books!r}
+got = read_inputs(books, d, day)
+print(got is primed.recall(books, d, day), got == _read_all(books, d, day, None), len(primed._READINGS))
+with open(books[0], "ab") as f:
+    f.write(b"\\n")
+again = read_inputs(books, d, day)
+print(primed.recall(books, d, day) is None, again.sources[0].sha256 != got.sources[0].sha256)
+"""
+    km = nbrun.start_kernel(folder, n)
+    try:
+        got = _run(km, code)
+        assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True", "True"], got
+    finally:
+        nbrun.stop_kernel(km)
+        n.close()
+
+
 @pytest.mark.slow
 def test_record_from_a_forked_kernel_is_byte_identical_to_one_from_a_fresh_kernel(tmp_path_factory, nursery):
-    """The batch's nursery kernels make exactly the record an ordinary fresh kernel makes."""
+    """The batch's nursery kernels make exactly the record an ordinary fresh kernel makes, primed or not."""
     ceremony, fresh = made_record(tmp_path_factory)
     forked = make_record(params(ceremony), tmp_path_factory.mktemp("forked") / "out", CLOCK, nursery=nursery)
     assert forked.record.read_bytes() == fresh.record.read_bytes()
     assert forked.html.read_bytes() == fresh.html.read_bytes()
+    primed = nbrun.KernelNursery(prime=nbrun.Prime(ceremony.workbooks, ceremony.detachment, DAY))
+    try:
+        again = make_record(params(ceremony), tmp_path_factory.mktemp("primed") / "out", CLOCK, nursery=primed)
+    finally:
+        primed.close()
+    assert again.record.read_bytes() == fresh.record.read_bytes()
+    assert again.html.read_bytes() == fresh.html.read_bytes()
 
 
 def test_notebook_imports_lists_the_modules_the_record_notebook_imports():

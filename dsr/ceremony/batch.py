@@ -227,11 +227,12 @@ def _build_record(job: _Job) -> tuple[str, Path]:
     return job.brigade, job.work_dir
 
 
-def _start_worker(notebook: Path | None, batch: int) -> None:
+def _start_worker(notebook: Path | None, batch: int, prime: Any = None) -> None:
     """Worker initializer: die with the batch, then get ready for records while the parent commits and draws.
 
     Starts the worker's kernel nursery (a parked interpreter that has imported ipykernel and the
-    notebook's modules; each record's fresh kernel is forked from it) and loads the renderers and
+    notebook's modules and read the batch's workbooks once, `prime`; each record's fresh kernel is forked
+    from it) and loads the renderers and
     signers (WeasyPrint, pyHanko, the HTML renderer, papermill) once for all this worker's records —
     nothing to load when the worker was forked from the fork server that loaded them (`dsr.ceremony.preload`).
     Nothing is written. A failure here only means the first record pays for it.
@@ -248,7 +249,7 @@ def _start_worker(notebook: Path | None, batch: int) -> None:
         from dsr.record import notebook as nbrun
 
         if nbrun.nursery_supported():
-            _NURSERY = nbrun.KernelNursery(notebook)
+            _NURSERY = nbrun.KernelNursery(notebook, prime)
             Finalize(None, _end_nursery, exitpriority=10)  # run as the worker process ends, spawned or forked
         trace.mark("worker-nursery")
         from dsr.record.pipeline import _warm_up
@@ -375,6 +376,16 @@ def _record_params(ceremony: Ceremony, committed: Committed, brigade: str, ident
     )
 
 
+def _prime(ceremony: Ceremony) -> Any:
+    """The workbooks every record of this ceremony reads, for the workers' kernel nurseries (None: none to read)."""
+    from dsr.record.notebook import Prime
+
+    try:
+        return Prime(tuple(ceremony.inputs), ceremony.detachment, dt.date.fromisoformat(ceremony.inspection_date))
+    except (TypeError, ValueError):  # the ceremony's date is refused with a proper message where it is used
+        return None
+
+
 def ceremony_entropy(ceremony: Ceremony, committed: Committed):
     """The values read out at the ceremony, checked against the committed sources."""
     from dsr.announce import load_entropy, readings_from_plain
@@ -409,7 +420,7 @@ def run_batch(
     trace.mark("batch-start", started=trace.process_start())
     root = Path(root)
     archive = Archive(root)
-    pool = _Workers(workers)
+    pool = _Workers(workers, prime=_prime(ceremony))
     with archive.batch_lock(wait), Ledger(root / LEDGER_NAME, root) as ledger:
         trace.mark("locked")
         recovered = _recovery_notes(recover(archive, ledger))
@@ -696,9 +707,10 @@ class _Workers:
     whose running event loop the signing code cannot share) and a crashing record cannot take the batch down.
     """
 
-    def __init__(self, workers: int, notebook: Path | None = None):
+    def __init__(self, workers: int, notebook: Path | None = None, prime: Any = None):
         self.workers = max(1, workers)
         self.notebook = notebook
+        self.prime = prime  # dsr.record.notebook.Prime: what each worker's kernel nursery reads once
         self.pool: ProcessPoolExecutor | None = None
         self._starting = None  # the thread starting the workers in the background
 
@@ -714,7 +726,7 @@ class _Workers:
         if self.pool is None:
             size = max(1, min(self.workers, count))
             self.pool = ProcessPoolExecutor(max_workers=size, mp_context=_context(),
-                                            initializer=_start_worker, initargs=(self.notebook, os.getpid()))
+                                            initializer=_start_worker, initargs=(self.notebook, os.getpid(), self.prime))
             if background:
                 import threading
 

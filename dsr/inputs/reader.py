@@ -369,7 +369,16 @@ def _column_index(letters: str) -> int:
 
 
 def read_inputs(paths: Sequence[Path | str], detachment: Detachment, on: dt.date) -> CheckedInputs:
-    """Read, check and join all files; raise InputError with every problem if any is an error."""
+    """Read, check and join all files; raise InputError with every problem if any is an error.
+
+    In a process forked after `dsr.inputs.primed.prime` read these very bytes (a batch's record kernels),
+    that reading is returned instead of reading them again: the same value (see dsr/inputs/primed.py).
+    """
+    from dsr.inputs.primed import recall
+
+    primed = recall(paths, detachment, on)
+    if primed is not None:
+        return primed
     return _read_all(paths, detachment, on, None)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime as dt
+import gc
 import importlib
 import json
 import os
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -248,6 +251,31 @@ def nursery_supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "pidfd_open")
 
 
+@dataclass(frozen=True)
+class Prime:
+    """The inputs every record of a batch reads: a nursery reads them once, its kernels reuse that reading."""
+
+    workbooks: tuple[Path, ...]
+    detachment: Path  # the detachment file (parameters)
+    on: dt.date  # the inspection date
+
+    def plain(self) -> dict[str, Any]:
+        return {"workbooks": [str(Path(p).resolve()) for p in self.workbooks],
+                "detachment": str(Path(self.detachment).resolve()), "on": self.on.isoformat()}
+
+
+def _prime(plain: Mapping[str, Any] | None) -> None:
+    """In the nursery, before any kernel: read the batch's workbooks once (dsr.inputs.primed); never fails."""
+    if not plain:
+        return
+    try:
+        from dsr.inputs import load_detachment, primed
+
+        primed.prime(plain["workbooks"], load_detachment(plain["detachment"]), dt.date.fromisoformat(plain["on"]))
+    except Exception:  # noqa: BLE001, S110 - a kernel then reads the workbooks itself, and reports any problem
+        pass
+
+
 class KernelNursery:
     """A parked interpreter that has imported ipykernel and the notebook's modules, and nothing else.
 
@@ -262,15 +290,17 @@ class KernelNursery:
 
     TIMEOUT = 60.0  # seconds to wait for a forked kernel's pid
 
-    def __init__(self, notebook: Path | None = None):
+    def __init__(self, notebook: Path | None = None, prime: Prime | None = None):
+        """`prime`: workbooks the nursery reads once before its first kernel (see dsr.inputs.primed)."""
         if not nursery_supported():
             raise NurseryError("此系统不支持预加载内核")
         self._lock = threading.Lock()
         reply_r, reply_w = os.pipe()
+        primed = json.dumps(prime.plain() if prime is not None else None, ensure_ascii=False)
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", "from dsr.record.notebook import _nursery_main; _nursery_main()",
-                 str(os.getpid()), str(reply_w), str(notebook or DEFAULT_NOTEBOOK)],
+                 str(os.getpid()), str(reply_w), str(notebook or DEFAULT_NOTEBOOK), primed],
                 stdin=subprocess.PIPE, pass_fds=(reply_w,), close_fds=True,
             )
         finally:
@@ -384,6 +414,7 @@ def _die_with_parent(parent: int) -> None:
 def _nursery_main() -> None:
     """The nursery process: import, then fork one kernel per request line on stdin (pid on the reply fd)."""
     parent, reply_fd, notebook = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    prime = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an operator's Ctrl-C is for the batch, not the nursery
     if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
@@ -395,6 +426,9 @@ def _nursery_main() -> None:
             quick_import(name)
         except Exception:  # noqa: BLE001 - `from a import function` names no module; the kernel imports for real
             pass
+    _prime(prime)
+    # What is loaded and read now stays: no kernel's collector walks it (no copy-on-write of its pages).
+    gc.freeze()
     # Reap each kernel as it ends (waited for, so its CPU time is counted in this process's children).
     signal.signal(signal.SIGCHLD, _reap)
     reply = os.fdopen(reply_fd, "w", encoding="utf-8")

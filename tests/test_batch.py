@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from batch_helpers import (
     BRIGADES,
     CEREMONY_ID,
     OTHER_ENTROPY,
+    dsr_command,
+    dsr_env,
     run_dsr,
     write_ceremony,
     write_rules,
@@ -319,3 +322,40 @@ def test_ceremony_path_with_nul_is_a_ceremony_error(tmp_path):
     with pytest.raises(CeremonyError) as err:
         load_ceremony(bad, root=tmp_path)
     assert str(err.value) == "仪式参数文件 ceremony.yaml：「sources」应为文件路径，实为「'a\\x00b.yaml'」"
+
+
+@pytest.mark.slow
+def test_a_fresh_commitment_starts_the_records_while_its_notice_is_rendered(tmp_path: Path):
+    """Committed and drawn in one run: the workers start on the records before the `commit` row is appended (the
+    notice's PDF is still being rendered), from the very commitment bytes the folder then holds; the ledger
+    order is unchanged and every record is archived only after its draw row."""
+    write_ceremony(tmp_path, brigades=("文峰区", "北关区"))
+    trace = tmp_path / "trace.jsonl"
+    proc = subprocess.run(dsr_command("batch", "ceremony.yaml", "--root", "out"), cwd=tmp_path, text=True,
+                          env={**dsr_env(), "DSR_BATCH_TRACE": str(trace)}, capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
+    batch = [e["ev"] for e in events if e["pid"] == events[0]["pid"]]
+    assert batch.index("started-early") < batch.index("notice-pdf") < batch.index("committed")
+    root = tmp_path / "out"
+    assert _kinds(root) == ["commit", "draw", "draw", "record", "record"]
+    (folder,) = (root / "2026" / COMMIT_FOLDER).iterdir()
+    for brigade in ("文峰区", "北关区"):
+        inputs = root / "2026" / brigade / CEREMONY_ID / "inputs"
+        assert (inputs / "commitment.json").read_bytes() == (folder / "commitment.json").read_bytes()
+        assert (inputs / "frozen-inputs.json").read_bytes() == (folder / f"inputs-{brigade}.json").read_bytes()
+    assert not (root / ".work").exists() or not any((root / ".work").rglob("*.json"))
+    verify = run_dsr(tmp_path, "ledger", "verify", "--root", "out")
+    assert verify.returncode == 0, verify.stdout
+
+
+@pytest.mark.slow
+def test_a_fresh_commitment_without_entropy_is_posted_and_nothing_is_drawn(tmp_path: Path):
+    """No entropy yet: the commitment is posted (its row is in the ledger), then the draw is refused; no record
+    was started early."""
+    ceremony = _ceremony(tmp_path, brigades=("文峰区",), entropy=None)
+    root = tmp_path / "out"
+    with pytest.raises(DsrError, match="尚未提供摇号现场读出的随机数"):
+        run_batch(ceremony, root, workers=2, at=lambda: AT)
+    assert _kinds(root) == ["commit"]
+    assert not (root / "2026" / "文峰区").exists()

@@ -136,11 +136,12 @@ def commit(ceremony: Ceremony, archive: Archive, ledger: Ledger, *, at: Callable
 
 
 def _posted(ceremony: Ceremony, archive: Archive, ledger: Ledger, at: Callable[[], str],
-            render=None) -> tuple[Committed, bool]:
+            render=None, early=None) -> tuple[Committed, bool]:
     """The ceremony's posted commitment and whether it was posted just now.
 
     Posted now: the inputs were read and frozen now, `inputs` holds them (`render`: where the notice's
-    PDF is made, see `posted_files`). Posted earlier: the
+    PDF is made, see `posted_files`; `early`: an _Early, given the commitment while that PDF is made). Posted
+    earlier: the
     commitment and frozen inputs are read from its folder, `inputs` is empty, and the presented
     inputs still have to be checked against it (`_check_unchanged`, or `run_ceremony` itself).
     """
@@ -156,7 +157,8 @@ def _posted(ceremony: Ceremony, archive: Archive, ledger: Ledger, at: Callable[[
     trace.mark("commit-history")
     brigades = _prepare(ceremony, history)
     trace.mark("commit-prepared")
-    files, c, digest = posted_files(ceremony, brigades, render)
+    ready = None if early is None else (lambda c, digest, files: early(c, digest, files, brigades))
+    files, c, digest = posted_files(ceremony, brigades, render, ready)
     trace.mark("commit-files")
     with archive.staging(ceremony.year, COMMIT_FOLDER, ceremony.ceremony_id) as stage:
         for name, data in files.items():
@@ -436,17 +438,21 @@ def run_batch(
                 committed = commit(ceremony, archive, ledger, at=at)
                 finished = True
                 return _summary(ceremony, archive, committed, recovered, ledger)
-            committed, fresh = _posted(ceremony, archive, ledger, at, pool.renderer())
+            early = _Early(ceremony, archive, ledger, pool, at)
+            committed, fresh = _posted(ceremony, archive, ledger, at, pool.renderer(), early)
             trace.mark("committed")
-            try:
-                readings = ceremony_entropy(ceremony, committed)
-            except DsrError:
-                if not fresh:  # a changed input is named first, as when the inputs were checked before the entropy
-                    _check_unchanged(ceremony, committed.commitment, committed.documents)
-                raise
-            # The commitment is in the ledger: the workers start on every missing record now, while this
-            # process checks the inputs again and draws. No record is archived before its draw row.
-            plan = _plan(ceremony, archive, ledger, committed, readings, pool, at)
+            if early.plan is not None:  # posted just now, and the records were started as the notice was made
+                readings, plan = early.readings, early.plan
+            else:
+                try:
+                    readings = ceremony_entropy(ceremony, committed)
+                except DsrError:
+                    if not fresh:  # a changed input is named first, as when the inputs were checked before the entropy
+                        _check_unchanged(ceremony, committed.commitment, committed.documents)
+                    raise
+                # The commitment is in the ledger: the workers start on every missing record now, while this
+                # process checks the inputs again and draws. No record is archived before its draw row.
+                plan = _plan(ceremony, archive, ledger, committed, readings, pool, at)
             trace.mark("planned", jobs=len(plan.jobs))
             if not fresh:
                 committed = replace(committed, inputs=_check_unchanged(ceremony, committed.commitment,
@@ -564,6 +570,42 @@ def _plan(ceremony: Ceremony, archive: Archive, ledger: Ledger, committed: Commi
         pool = workers.start(len(jobs))
         submitted = {job.brigade: (job, pool.submit(_build_record, job)) for job in jobs}
     return _Plan(work, submitted, existing)
+
+
+class _Early:
+    """Records started from a commitment being posted now, while a worker renders its notice's PDF.
+
+    Only for a commitment posted in this run (nothing of this ceremony is in the ledger yet: every record is
+    missing, every draw id is the ceremony id). The workers get copies of the commitment and frozen inputs from
+    a work folder — the very bytes the commitment folder then holds — and the entropy read now. Nothing they
+    make is archived before the `commit` row and the brigade's draw row are in the ledger (see `_draw_all`):
+    the ledger order is the same as when the records start after the commit. Best effort: if anything fails
+    here, nothing is started early and the usual path after the commit does it (and reports the error).
+    """
+
+    def __init__(self, ceremony: Ceremony, archive: Archive, ledger: Ledger, workers: _Workers,
+                 at: Callable[[], str]):
+        self._args = (ceremony, archive, ledger, workers, at)
+        self.plan: _Plan | None = None
+        self.readings: Any = None
+
+    def __call__(self, commitment: dict[str, Any], digest: str, files: Mapping[str, bytes],
+                 brigades: Mapping[str, Any]) -> None:
+        ceremony, archive, ledger, workers, at = self._args
+        if workers.pool is None:  # no workers (commit-only): nothing to start
+            return
+        try:
+            folder = archive.root / WORK / ceremony.ceremony_id / str(os.getpid()) / ".commitment"
+            folder.mkdir(parents=True)
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+            posting = Committed(commitment, digest, {}, folder, dict(brigades))
+            readings = ceremony_entropy(ceremony, posting)
+            self.plan = _plan(ceremony, archive, ledger, posting, readings, workers, at)
+            self.readings = readings
+            trace.mark("started-early", jobs=len(self.plan.jobs))
+        except Exception:  # noqa: BLE001 - the path after the commit plans again and reports what is wrong
+            self.plan = None
 
 
 def _size(committed: Committed, brigade: str) -> int:

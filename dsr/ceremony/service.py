@@ -155,11 +155,14 @@ def notice_html(c: Mapping[str, Any], digest: str, task_name: str, draw_at: str 
     return page.encode("utf-8")
 
 
-def posted_files(ceremony, brigades: Mapping[str, DrawInputs], render=None) -> tuple[dict[str, bytes], dict[str, Any], str]:
+def posted_files(ceremony, brigades: Mapping[str, DrawInputs], render=None,
+                 ready=None) -> tuple[dict[str, bytes], dict[str, Any], str]:
     """Every file of the commitment folder: commitment, its hash, frozen inputs, the notice (HTML + PDF/A).
 
     `render(html, attachments, clock)`: start the notice's PDF/A elsewhere (a batch worker that has
     WeasyPrint loaded) and return a function that waits for its bytes; default: render it here.
+    `ready(commitment, digest, files)`: called once every file but the notice's PDF is made (`files`
+    without it), while that PDF is rendered elsewhere.
     """
     from dsr.announce import load_sources
     from dsr.ceremony import trace
@@ -183,8 +186,10 @@ def posted_files(ceremony, brigades: Mapping[str, DrawInputs], render=None) -> t
         COMMITMENT_FILE: body,
         COMMITMENT_HASH_FILE: f"{digest}  {COMMITMENT_FILE}\n".encode(),
         NOTICE_HTML: html,
-        NOTICE_PDF: pdf() if pdf is not None else html_to_pdf(html, attachments, ceremony.commit_at),
     }
+    if ready is not None and pdf is not None:
+        ready(c, digest, files | frozen)
+    files[NOTICE_PDF] = pdf() if pdf is not None else html_to_pdf(html, attachments, ceremony.commit_at)
     trace.mark("notice-pdf")
     return files | frozen, c, digest
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,92 @@ def test_weasyprint_loads_its_libraries_without_a_library_search():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "0"
+
+
+GOLDEN_HTML = Path(__file__).parent / "golden" / "record-文峰区.html"
+# Every element the lean user-agent sheet is written for, nested as Markdown and the record nest them.
+ALL_LEAN_TAGS = (
+    '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>全部</title>'
+    "<style>table { border-collapse: collapse } td, th { border: 1px solid #999 }</style></head><body><main>"
+    "<h1>一</h1><h2>二</h2><h3>三</h3><h4>四</h4><h5>五</h5><h6>六</h6>"
+    "<section><p>段落 <b>粗</b> <strong>强</strong> <em>强调</em> <i>斜</i> <small>小</small> H<sub>2</sub>O "
+    "x<sup>2</sup> <del>删</del> <s>划</s> <span>跨</span> <code>code()</code><br>换行</p></section>"
+    "<div><ul><li>一<ul><li>二<ul><li>三</li></ul></li></ul></li></ul>"
+    "<ol><li>甲<ol><li>乙</li></ol><ul><li>丙</li></ul></li></ol></div>"
+    "<pre>def f():\n    return 1\n</pre>"
+    "<table><caption>表</caption><colgroup><col><col></colgroup><thead><tr><th>头</th><th>头</th></tr></thead>"
+    "<tbody><tr><td>格</td><td>格</td></tr></tbody><tfoot><tr><td>脚</td><td>脚</td></tr></tfoot></table>"
+    '<table><tr><td>无 tbody</td></tr></table>'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20"><title>图</title><desc>说明</desc><defs></defs>'
+    '<g><rect x="0" y="0" width="10" height="10"/><line x1="0" y1="0" x2="9" y2="9" stroke="#000"/>'
+    '<circle cx="15" cy="5" r="4"/><ellipse cx="25" cy="5" rx="4" ry="2"/><polyline points="30,0 35,9"/>'
+    '<polygon points="40,0 45,9 50,0"/><path d="M50 0h5v5z"/><text x="0" y="18">字<tspan>符</tspan></text></g></svg>'
+    '<img alt="" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==">'
+    "</main></body></html>"
+)
+
+
+def _full_ua_pdf(monkeypatch, html: bytes) -> bytes:
+    """The same render with WeasyPrint's own user-agent stylesheet."""
+    import weasyprint
+
+    from dsr.record import pdf
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf, "_record_html_class", lambda: weasyprint.HTML)
+        return html_to_pdf(html, [Attachment("record.json", b"{}", "Data", "record")], CLOCK)
+
+
+@pytest.mark.parametrize("name", ["golden", "all-lean-tags"])
+def test_lean_user_agent_sheet_gives_the_same_pdf_bytes(monkeypatch, name):
+    """The record is styled with the lean user-agent sheet (WeasyPrint's hook still exists and is called), and
+    the PDF is byte for byte the one WeasyPrint's full sheet gives."""
+    import weasyprint
+
+    from dsr.record import pdf
+
+    assert callable(getattr(weasyprint.HTML, "_ua_stylesheets", None))
+    html = GOLDEN_HTML.read_bytes() if name == "golden" else ALL_LEAN_TAGS.encode()
+    cls = pdf._record_html_class()
+    used = cls.lean_used
+    lean = html_to_pdf(html, [Attachment("record.json", b"{}", "Data", "record")], CLOCK)
+    assert cls.lean_used == used + 1
+    assert lean == _full_ua_pdf(monkeypatch, html)
+
+
+@pytest.mark.parametrize("fragment", [
+    '<a href="#x">链接</a>', "<blockquote>引</blockquote>", "<hr>", '<p hidden>隐</p>', '<p dir="rtl">向</p>',
+    '<table rules="all"><tr><td>格</td></tr></table>', "<dl><dt>词</dt><dd>义</dd></dl>",
+    '<svg xmlns="http://www.w3.org/2000/svg"><a href="#x"><text>链</text></a></svg>',
+])
+def test_other_elements_are_styled_with_weasyprints_own_sheet(fragment):
+    """An element or attribute the lean sheet has no rule for makes the render use WeasyPrint's full sheet."""
+    import weasyprint
+
+    from dsr.record import pdf
+
+    html = f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"></head><body><main>{fragment}</main></body></html>'
+    assert not pdf.lean_ua_applies(weasyprint.HTML(string=html).etree_element)
+    cls = pdf._record_html_class()
+    used = cls.lean_used
+    html_to_pdf(html.encode(), [], CLOCK)
+    assert cls.lean_used == used
+
+
+def test_a_process_renders_with_one_font_configuration_and_the_same_bytes(monkeypatch):
+    """Renders share one FontConfiguration (faces loaded once per process); the PDF is the one a fresh
+    configuration gives, and a render while another holds it (a second thread) gets a fresh one."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    from dsr.record import pdf
+
+    html = GOLDEN_HTML.read_bytes()
+    shared = pdf._font_config()
+    first = html_to_pdf(html, [], CLOCK)
+    assert pdf._font_config() is shared
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf, "_font_config", lambda: FontConfiguration())
+        assert html_to_pdf(html, [], CLOCK) == first
+    with pdf._FONTS_LOCK:  # as if another thread were rendering
+        assert html_to_pdf(html, [], CLOCK) == first
+    assert html_to_pdf(html, [], CLOCK) == first

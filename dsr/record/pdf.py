@@ -9,11 +9,23 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from dsr.errors import RecordError
 from dsr.record.offline import import_weasyprint
 
 PDF_VARIANT = "pdf/a-3b"
+# The user-agent stylesheet records are rendered with: WeasyPrint's own rules for these elements only.
+UA_CSS_FILE = Path(__file__).parent / "templates" / "witness" / "ua.css"
+LEAN_TAGS = frozenset((
+    "html", "head", "meta", "title", "style", "body", "main", "div", "section", "p", "h1", "h2", "h3", "h4", "h5",
+    "h6", "pre", "code", "b", "strong", "em", "i", "small", "sub", "sup", "del", "s", "span", "br", "ol", "ul",
+    "li", "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td", "img", "svg"))
+# Inline SVG content (drawn by WeasyPrint's SVG renderer; none of these names has a user-agent rule).
+LEAN_SVG_TAGS = frozenset(("svg", "g", "path", "rect", "line", "polyline", "polygon", "circle", "ellipse",
+                           "text", "tspan", "title", "desc", "defs"))
+_SVG = "{http://www.w3.org/2000/svg}"
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,64 @@ def _fetcher():
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+
+
+def lean_ua_applies(root) -> bool:
+    """True if the lean user-agent sheet styles this parsed document exactly as WeasyPrint's own would:
+    every element is one of LEAN_TAGS (or plain SVG content) and none has an attribute that one of the
+    left-out rules selects on (hidden, dir; a table's rules, frame)."""
+    for element in root.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # a comment: never styled
+        if tag.startswith(_SVG):
+            if tag[len(_SVG):] not in LEAN_SVG_TAGS:
+                return False
+        elif tag not in LEAN_TAGS:
+            return False
+        attributes = element.attrib
+        if "hidden" in attributes or "dir" in attributes or (
+                tag == "table" and ("rules" in attributes or "frame" in attributes)):
+            return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _record_html_class():
+    """weasyprint.HTML whose user-agent stylesheet is the lean one when `lean_ua_applies`, else WeasyPrint's.
+
+    WeasyPrint's sheet matches `::marker` and the footnote/note pseudo-elements against every element and
+    computes a style for each (about 6 per element): with the lean sheet the cascade of a record costs about
+    a third. `_ua_stylesheets` is WeasyPrint's own (private) hook, version pinned in constraints.txt;
+    tests/test_record_pdf.py checks that it is used and that both sheets give byte-identical PDFs.
+    """
+    weasyprint = import_weasyprint()
+    lean = weasyprint.CSS(string=UA_CSS_FILE.read_text(encoding="utf-8"))
+
+    class RecordHTML(weasyprint.HTML):
+        lean_used = 0  # how many documents were styled with the lean sheet (tests)
+
+        def _ua_stylesheets(self, *args, **kwargs):
+            sheets = super()._ua_stylesheets(*args, **kwargs)
+            if len(sheets) == 1 and lean_ua_applies(self.etree_element):  # not with the form fields' sheet
+                type(self).lean_used += 1
+                return [lean]
+            return sheets
+
+    return RecordHTML
+
+
+_FONTS_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _font_config():
+    """One WeasyPrint FontConfiguration per process: Pango's font map keeps the faces it has loaded and
+    measured, so a process's later records do not load them again (same PDF bytes, tested)."""
+    import_weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 def parse_clock(clock: str) -> dt.datetime:
@@ -80,6 +150,14 @@ def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, .
                               relationship=a.relationship, created=when, modified=when)
         for a in attachments
     ]
-    document = weasyprint.HTML(string=html.decode("utf-8"), url_fetcher=_fetcher(), base_url=None)
-    with _font_timestamps(when):
-        return document.write_pdf(attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+    document = _record_html_class()(string=html.decode("utf-8"), url_fetcher=_fetcher(), base_url=None)
+    # The process's font configuration, unless another thread is rendering with it right now.
+    shared = _FONTS_LOCK.acquire(blocking=False)
+    try:
+        fonts = _font_config() if shared else None
+        with _font_timestamps(when):
+            return document.write_pdf(attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False,
+                                      font_config=fonts)
+    finally:
+        if shared:
+            _FONTS_LOCK.release()

@@ -134,3 +134,48 @@ def test_a_process_renders_with_one_font_configuration_and_the_same_bytes(monkey
     with pdf._FONTS_LOCK:  # as if another thread were rendering
         assert html_to_pdf(html, [], CLOCK) == first
     assert html_to_pdf(html, [], CLOCK) == first
+
+
+def test_each_stream_is_compressed_once_and_the_bytes_are_unchanged(monkeypatch):
+    """pydyf makes a stream's bytes for the file and again for PDF/A's /ID digest; the finisher makes each
+    font, page and attachment stream once (only pydyf's own object and xref streams are made twice), and
+    the PDF is byte for byte the one without it."""
+    import pydyf
+
+    from dsr.record import pdf
+
+    html = GOLDEN_HTML.read_bytes()
+    attachments = [Attachment("record.json", b'{"a": 1}' * 5000, "Data", "record")]
+    made: dict[int, list] = {}
+    original = pydyf.Stream.data
+
+    def counted(self):
+        made.setdefault(id(self), [self, 0])[1] += 1
+        return original.fget(self)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pydyf.Stream, "data", property(counted))
+        once = html_to_pdf(html, attachments, CLOCK)
+    twice = [obj.extra.get("Type") for obj, n in made.values() if n > 1]
+    assert len(made) > 20 and set(twice) <= {"/ObjStm", "/XRef"}
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf, "_compress_once", lambda document, pdf_: None)
+        assert html_to_pdf(html, attachments, CLOCK) == once
+
+
+def test_an_attached_workbook_is_stored_as_it_is():
+    """A ZIP container (.xlsx) is attached without a second deflate; it reads back byte for byte."""
+    import io
+    import zipfile
+
+    from dsr.record.verify import pdf_attachments
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/workbook.xml", "<workbook>" + "单位" * 2000 + "</workbook>")
+    workbook = buffer.getvalue()
+    data = html_to_pdf(HTML, [Attachment("名录库.xlsx", workbook, "Source", "workbook"),
+                              Attachment("record.json", b"{}" * 3000, "Data", "record")], CLOCK)
+    assert workbook in data  # not deflated again
+    assert b"{}" * 3000 not in data  # other attachments still are
+    assert pdf_attachments(data) == {"名录库.xlsx": workbook, "record.json": b"{}" * 3000}

@@ -179,3 +179,28 @@ def test_notebook_imports_lists_the_modules_the_record_notebook_imports():
     names = nbrun.notebook_imports(nbrun.DEFAULT_NOTEBOOK)
     assert "dsr.core.draw" in names and "dsr.inputs.reader" in names
     assert nbrun.notebook_imports(Path("no-such.ipynb")) == ()
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["nursery", "ordinary"])
+def test_a_record_kernel_runs_without_the_debugger(forked: bool, tmp_path: Path):
+    """Neither kernel loads debugpy nor starts ipykernel's debugger (no debug socket, less start-up)."""
+    n = nbrun.KernelNursery() if forked else None
+    km = nbrun.start_kernel(tmp_path, n)
+    try:
+        got = _run(km, "import sys, os\nfrom ipykernel import debugger\n"
+                       "print(sys.modules.get('debugpy', 'absent'), debugger._is_debugpy_available, os.getppid())")
+        loaded, available, ppid = got["out"].split()
+        assert got["status"] == "ok" and (loaded, available) == ("None", "False")
+        assert (int(ppid) == n._proc.pid) if forked else (int(ppid) == os.getpid())
+    finally:
+        nbrun.stop_kernel(km)
+        if n is not None:
+            n.close()
+
+
+def test_only_the_standard_launcher_is_rewritten():
+    cmd = ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "conn.json", "--HistoryManager.enabled=False"]
+    got = nbrun.without_debugger(cmd)
+    assert got[:2] == ["/usr/bin/python3", "-c"] and got[3:] == cmd[3:] and 'sys.modules["debugpy"] = None' in got[2]
+    other = ["/opt/kernel", "--port", "1"]
+    assert nbrun.without_debugger(other) == other

@@ -118,6 +118,24 @@ def with_parameters(nb: nbformat.NotebookNode, params: Mapping[str, object]) -> 
 # user's profile, and no history thread); the executed notebook is the only record of the run.
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 
+# What `python -m ipykernel_launcher` runs, with the debugger left out: a record's kernel is never debugged, and
+# ipykernel otherwise imports debugpy (0.1–0.15 s of CPU per kernel) and opens a debug socket for it. With
+# debugpy absent from sys.modules, ipykernel's own check finds it unavailable and starts no debugger.
+KERNEL_CODE = """import sys
+if sys.path and sys.path[0] in ("", __import__("os").getcwd()):
+    del sys.path[0]  # as ipykernel_launcher does: nothing is imported from the record's folder
+sys.modules["debugpy"] = None
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
+def without_debugger(kernel_cmd: Sequence[str]) -> list[str]:
+    """The standard `python -m ipykernel_launcher ARGS` as `python -c KERNEL_CODE ARGS`; any other command as is."""
+    if list(kernel_cmd[1:3]) == ["-m", "ipykernel_launcher"]:
+        return [kernel_cmd[0], "-c", KERNEL_CODE, *kernel_cmd[3:]]
+    return list(kernel_cmd)
+
 
 def _kernel_manager_class():
     """An AsyncKernelManager that keeps the clients it made, so the runner can close their channels."""
@@ -143,7 +161,7 @@ def _kernel_manager_class():
                     except NurseryError:
                         process = None  # the nursery is gone or stuck: start this kernel the ordinary way
                 if process is None:
-                    return await super()._async_launch_kernel(kernel_cmd, **kw)
+                    return await super()._async_launch_kernel(without_debugger(kernel_cmd), **kw)
                 provisioner = self.provisioner
                 provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
                 provisioner.cwd = kw.get("cwd")
@@ -160,8 +178,8 @@ def start_kernel(cwd: Path, nursery: KernelNursery | None = None):
     """Start a fresh python3 kernel in `cwd` and return its manager at once (the kernel boots on its own).
 
     With a live `nursery` the kernel process is forked from it (see KernelNursery); otherwise
-    jupyter_client starts `python -m ipykernel_launcher` as usual. Either way it is a new process
-    that has run no code of any record. Stop it with `stop_kernel`.
+    jupyter_client starts what `python -m ipykernel_launcher` would, without the debugger (KERNEL_CODE).
+    Either way it is a new process that has run no code of any record. Stop it with `stop_kernel`.
     """
     quick_import("jupyter_client")
     from jupyter_core.utils import run_sync
@@ -419,7 +437,8 @@ def _nursery_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an operator's Ctrl-C is for the batch, not the nursery
     if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
         del sys.path[0]
-    from ipykernel import kernelapp  # noqa: F401 - the point is to have it imported
+    sys.modules["debugpy"] = None  # no debugger in the kernels (see KERNEL_CODE)
+    from ipykernel import debugger, kernelapp  # noqa: F401 - the point is to have them imported
 
     for name in notebook_imports(Path(notebook)):
         try:

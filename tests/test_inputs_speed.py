@@ -218,3 +218,34 @@ def test_inline_strings_among_shared_strings_are_read_with_the_table(tmp_path, m
     _rewrite_sheet_xml(path, sheet[:at] + '<c r="A100" t="inlineStr"><is><t>内联单位</t></is></c>'.encode() + sheet[end:])
     problems, units = _read_all_ways(path, monkeypatch)
     assert not problems and "内联单位" in {u.name for u in units} and len(units) == 150
+
+
+def test_what_later_chunks_skip_still_gives_every_message(tmp_path, monkeypatch):
+    """Chunks of 16 rows: the first ones teach the reader that names never repeat (no sharing) and what each
+    facilities value comes to; later chunks bring an empty name, a formula in the name column, an empty 法定代表人, a
+    bad and a good facilities value seen before, and number cells beside a negative one. Every message and value is
+    what one chunk for the whole sheet gives, read whole or in windows."""
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(120)]
+    for i in range(0, 120, 3):
+        rows[i]["消防设施类别"] = "灭火器、室内消火栓系统"
+        rows[i]["建筑面积（平方米）"] = 100.5 + i
+    rows[70]["单位名称"] = ""
+    rows[71]["单位名称"] = "=A1"
+    rows[72]["法定代表人"] = ""
+    rows[5]["消防设施类别"] = rows[90]["消防设施类别"] = "灭火器，火箭"
+    rows[99]["建筑面积（平方米）"] = -1.0
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    monkeypatch.setattr(rows_module, "_DISTINCT_SAMPLE", 8)  # a chunk of 16 tells whether texts repeat
+    results = []
+    for chunk, window in ((1 << 20, 1 << 40), (16, 1 << 40), (16, 4096)):
+        monkeypatch.setattr(rows_module, "_CHUNK_ROWS", chunk)
+        monkeypatch.setattr(sources, "WINDOW", window)
+        one = read_one(path, DETACHMENT, ON)
+        results.append(([p.render() for p in one.problems], [x.value for x in one.values]))
+        assert _problems([path]) == _problems([path], check_inputs)
+    assert results[0] == results[1] == results[2]
+    problems, units = results[0]
+    for row, message in ((7, "含有不可选的值「火箭」"), (72, "必填，不能为空"), (73, "是公式"), (74, "未填写"),
+                         (92, "含有不可选的值「火箭」"), (101, "不能为负数")):
+        assert any(f"第 {row} 行" in p and message in p for p in problems), (row, message)
+    assert len(units) == 120 - 5 and {u.facilities for u in units} >= {("室内消火栓系统", "灭火器")}

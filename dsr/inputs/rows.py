@@ -46,6 +46,8 @@ class Context:
     formula_source: Callable[[], frozenset[tuple[int, str]]] | None = None  # refreshes formula_fields per chunk
     problems: list[Problem] = field(default_factory=list)
     parsers: dict[str, Callable] = field(default_factory=dict)  # field ▶ its remembered parser (see `_memo`)
+    quiet: dict[str, dict] = field(default_factory=dict)  # field ▶ value ▶ what `_quiet` made of it
+    distinct: set[str] = field(default_factory=set)  # text fields whose values hardly repeat (not shared)
     errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
 
     def add(self, row: int, column: str | None, value: object, message: str, expected: str | None = None,
@@ -202,11 +204,11 @@ def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], heade
     except TypeError:
         joined = None
     if (joined is not None and joined.count("\x00") == len(raw) + 1 and not _UNTRIMMED.search(joined)
-            and ("".join(raw).isprintable() or not _CONTROL_BUT_NUL.search(joined))):
+            and not _CONTROL_BUT_NUL.search(joined)):
         # text cells only, none to trim, no control character (no NUL but the separators): the whole column is
         # judged in C; only the cells it cannot vouch for go through the comprehension of _fast
         vals = list(raw)
-        out = _fast_text_column(kind, col, vals, joined)
+        out, sure = _fast_text_column(kind, col, vals, joined, ctx)
         failed = False
     else:
         if joined is None or _UNTRIMMED.search(joined):
@@ -215,10 +217,12 @@ def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], heade
         else:  # no cell starts or ends with a character to trim: the column is used as read
             vals = texts = list(raw)
         out = _fast(kind, col, vals)
+        sure = out.__class__ is _Sure  # number cells only, all of them good: nothing left to `_cell`
         failed = bool(_CONTROL.search("\n".join(texts)))  # one C-speed search per column
         if failed:
             _controls(col, vals, out, numbers, header, ctx)
-    slow = list(compress(count(), map(is_, out, repeat(_SLOW))))  # found by identity, in C
+    # the cells left to `_cell`, found by identity, in C (unless the fast path is sure there are none)
+    slow = [] if sure else list(compress(count(), map(is_, out, repeat(_SLOW))))
     if slow:
         formulas = ctx.formula_fields
         if formulas and any(field == col.field for _, field in formulas):
@@ -237,11 +241,19 @@ def _slow_values(kind: str, col: schema.Column, vals: list, out: list, slow: lis
     A value that needs no message takes the value `_cell` would give; the others go through `_cell`, in row order.
     """
     parse = ctx.parsers.get(col.field) or ctx.parsers.setdefault(col.field, _memo(_parser(kind, col)))
-    raws = list(map(vals.__getitem__, slow))
+    raws = vals if len(slow) == len(vals) else list(map(vals.__getitem__, slow))
     keys = raws if texts_only else [(raw.__class__, raw) for raw in raws]  # as _memo keys them
-    quiet = dict(zip(reversed(keys), reversed(raws)))  # each distinct key with its first value
-    for key, raw in quiet.items():
-        quiet[key] = _quiet(col, raw, parse)
+    # each distinct key's outcome, kept across the chunks of the file (at most _MEMO keys: then it starts over)
+    quiet = ctx.quiet.get(col.field)
+    if quiet is None:
+        quiet = ctx.quiet[col.field] = {}
+    new = set(keys).difference(quiet)
+    if new:
+        if len(quiet) + len(new) > _MEMO:
+            quiet.clear()
+            new = set(keys)
+        for key in new:
+            quiet[key] = _quiet(col, key if texts_only else key[1], parse)
     values = list(map(quiet.__getitem__, keys))
     if len(slow) == len(out) and not any(map(is_, values, repeat(_SLOW))):
         out[:] = values
@@ -293,29 +305,39 @@ def _memo(parse: Callable) -> Callable:
     return parse_once
 
 
-def _fast_text_column(kind: str, col: schema.Column, vals: list, joined: str) -> list:
+def _fast_text_column(kind: str, col: schema.Column, vals: list, joined: str, ctx: Context) -> tuple[list, bool]:
     """_fast for a column of text cells that holds no NUL, joined with NUL separators (and one at each end).
 
     The same values as _fast, found with C-speed searches of the joined column and C-level maps where possible;
-    an empty cell of an optional column already takes its empty value here.
+    an empty cell of an optional column already takes its empty value here. Also says whether it is sure that no
+    cell is left to `_cell` (else the caller looks for them).
     """
     blank = _empty(col) if not col.nonempty and not col.warn_empty else _SLOW  # what an empty cell becomes
     if col.kind == schema.TEXT and "\x00=" not in joined:
+        empty = "\x00\x00" in joined
+        if col.field in ctx.distinct and not empty:  # texts that hardly repeat (names, addresses): as they are
+            return vals, True
         share = {"": blank}.setdefault  # equal texts in a chunk (登记机关, 行业, …) become one object
-        return list(map(share, vals, vals))
+        out = list(map(share, vals, vals))
+        if len(vals) >= _DISTINCT_SAMPLE and share.__self__.__len__() > 0.9 * len(vals):
+            ctx.distinct.add(col.field)  # sharing saved nothing here: later chunks of the file skip it
+        return out, not empty or blank is not _SLOW
     if col.kind == schema.CODE and _ASCII_ALNUM_CELLS.fullmatch(joined):
-        return joined[1:-1].upper().split("\x00") if vals else []
+        return (joined[1:-1].upper().split("\x00") if vals else []), True
     if col.kind == schema.ENUM:
         canonical = {c: c for c in col.choices}  # one shared string per choice, not one per cell
         canonical.setdefault("", blank)
-        return list(map(canonical.get, vals, repeat(_SLOW)))
+        return list(map(canonical.get, vals, repeat(_SLOW))), False
     if col.kind == schema.BOOL:
-        return list(map({**_BOOL, "": blank}.get, vals, repeat(_SLOW)))
+        return list(map({**_BOOL, "": blank}.get, vals, repeat(_SLOW))), False
     if col.kind == schema.DECIMAL and _ASCII_DIGIT_CELLS.fullmatch(joined):
-        return list(map(Decimal, vals))
+        return list(map(Decimal, vals)), True
     if col.kind == schema.DATE:
-        return [_SLOW] * len(vals)  # text, not a date cell
-    return _fast(kind, col, vals)
+        return [_SLOW] * len(vals), False  # text, not a date cell
+    return _fast(kind, col, vals), False
+
+
+_DISTINCT_SAMPLE = 1024  # a chunk this long tells whether a text column's values repeat
 
 
 def _fast(kind: str, col: schema.Column, vals: list) -> list:
@@ -333,7 +355,7 @@ def _fast(kind: str, col: schema.Column, vals: list) -> list:
     if col.kind == schema.DECIMAL:  # digits as text, or a number cell: parse_decimal reads a float's repr
         if vals and all(map(isinstance, vals, _FLOAT)) and not any(map(ne, vals, vals)) and min(vals) >= 0.0 \
                 and max(vals) < _INF:  # number cells only, none negative, infinite or NaN (NaN != NaN): in C
-            return list(map(Decimal, map(repr, vals)))
+            return _Sure(map(Decimal, map(repr, vals)))
         return [Decimal(v) if v.__class__ is str and v.isascii() and v.isdigit() else
                 Decimal(repr(v)) if v.__class__ is float and 0.0 <= v < _INF else _SLOW for v in vals]
     if col.kind == schema.DATE:
@@ -342,6 +364,10 @@ def _fast(kind: str, col: schema.Column, vals: list) -> list:
 
 
 _INF = float("inf")
+
+
+class _Sure(list):
+    """A column `_fast` converted whole: no cell is left to `_cell`."""
 _FLOAT = repeat(float)
 
 

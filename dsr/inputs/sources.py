@@ -286,7 +286,8 @@ class SheetStream:
     `</row>` about every WINDOW bytes; each window (the sheet's head + those rows + the closing tags) is put in
     an in-memory, uncompressed copy of the workbook (the other parts as they are, other worksheets left out) and
     parsed by calamine in a pool of `_PARSERS` threads (calamine releases the GIL while it parses), so that windows
-    are parsed while the caller's thread converts the rows of an earlier one. At most `_AHEAD` parsed windows wait.
+    are parsed while the caller's thread converts the rows of an earlier one. At most `_AHEAD` + 1 windows are parsed
+    or parsing and not yet taken by the caller; the reading thread cuts the next one meanwhile.
 
     `rows()` yields the rows from Excel row 1 (missing rows between windows become blank rows, so row numbers
     and values are those of a whole read); `formulas` grows as the rows arrive, each window's formula cells
@@ -299,7 +300,8 @@ class SheetStream:
         self.path, self.part, self.sheet = path, part, sheet
         self.formulas: list[str] = []
         self.problems: list[Problem] = []
-        self._queue: queue.Queue = queue.Queue(_AHEAD)
+        self._queue: queue.Queue = queue.Queue()  # bounded by the slots: one item per window, and the end
+        self._slots = threading.Semaphore(_AHEAD + 1)  # windows submitted and not yet taken by the caller
         self._stop = threading.Event()
         self._parse = True  # False once the rows are no longer wanted: the rest is only scanned
         self._members: dict[str, bytes] = {}
@@ -368,6 +370,8 @@ class SheetStream:
             return None
         kind, value = self._queue.get()
         if kind == "window":
+            if value[0] is not None:
+                self._slots.release()
             return value
         self._done = True
         self.close()
@@ -382,6 +386,13 @@ class SheetStream:
         return None
 
     # -- the reading thread
+
+    def _slot(self) -> bool:
+        """Wait until fewer than _AHEAD + 1 windows are submitted and not taken; False if the stream is closed."""
+        while not self._slots.acquire(timeout=0.05):
+            if self._stop.is_set():
+                return False
+        return True
 
     def _put(self, kind: str, value: object) -> bool:
         while not self._stop.is_set():
@@ -445,10 +456,15 @@ class SheetStream:
         pending_size = 0
         closing = b""  # </sheetData> and the root element's end tag
         reported = 0  # formula cells already handed over
+        # The first window is small, so that the caller's thread starts early; each next one twice the size of
+        # the last, up to WINDOW (twice that when the shared-strings table is cut per window: see _CUT_SCALE)
+        target = max(1, WINDOW >> _RAMP)
         while True:
             if self._stop.is_set():
                 return None
-            chunk = fh.read(_CHUNK)
+            # pieces of up to 4 MiB: each read gives up the GIL a few times (file, zlib, CRC), and getting it back
+            # from the busy caller's thread can take a switch interval (5 ms) each time
+            chunk = fh.read(max(_CHUNK, min(target, 4 * _CHUNK)))
             had_head = scanner.head is not None
             scanner.feed(chunk)
             pending.append(chunk)
@@ -468,7 +484,7 @@ class SheetStream:
                     raise Unordered(self.sheet)
                 if not self._parse:
                     pending, pending_size = [], 0
-                elif pending_size >= WINDOW or not chunk:
+                elif pending_size >= target or not chunk:
                     buf = b"".join(pending)
                     # the rows end at </sheetData>, and lie in the part of the XML the scanner has checked
                     stop = buf.find(b"</sheetData>") if scanner.after is not None else len(buf) - len(scanner.carry)
@@ -480,10 +496,18 @@ class SheetStream:
                         pending, pending_size = [buf[end:]], len(buf) - end
                         rows = buf[:end]
                         del buf
-                        future, indexed = self._window(scanner.head, rows, closing)
+                        # cut before waiting for a slot, so that the window is submitted the moment one frees
+                        if not self._slot():
+                            return None
+                        if self._parse:
+                            future, indexed = self._window(scanner.head, rows, closing)
+                        else:  # the rows are no longer wanted (finish): only the formulas are handed over
+                            self._slots.release()
+                            future, indexed = None, False
                         del rows
                         if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS], indexed)):
                             return None
+                        target = min(2 * target, WINDOW if self._entries is None else _CUT_SCALE * WINDOW)
                         reported = min(len(scanner.found), _MAX_FORMULAS)
             if not chunk:
                 break
@@ -493,6 +517,12 @@ class SheetStream:
         return scanner.result(size, self.part)
 
 
+# Window sizes. The first is WINDOW >> _RAMP, each next twice the last, up to WINDOW; the caller's thread starts on
+# a small window instead of waiting for a whole one to be parsed. A sheet whose shared-strings table is cut per
+# window goes up to _CUT_SCALE × WINDOW: each window parses the table up to the texts it cites, so fewer windows
+# parse less of it (100,000 rows as Excel saves them: 7 windows and ≈ 3.4 tables parsed instead of 9 and ≈ 5.4).
+_RAMP = 2
+_CUT_SCALE = 2
 _AHEAD = 1  # parsed windows waiting (one more may be parsing) while one is converted: memory stays a few windows
 # Threads parsing windows. calamine's parse is half the work: with one thread it runs serially and the caller's
 # thread waits for it; with two, both cores share it (100,000 rows, load 1.6: 4.0–4.8 s wall instead of 6.0–6.3 s),

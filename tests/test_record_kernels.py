@@ -204,3 +204,65 @@ def test_only_the_standard_launcher_is_rewritten():
     assert got[:2] == ["/usr/bin/python3", "-c"] and got[3:] == cmd[3:] and 'sys.modules["debugpy"] = None' in got[2]
     other = ["/opt/kernel", "--port", "1"]
     assert nbrun.without_debugger(other) == other
+
+
+def test_one_shared_nursery_forks_kernels_for_several_workers(tmp_path: Path):
+    """The batch's SharedNursery: two clients (as two workers) each get a new kernel forked from it; once it is
+    closed its kernels are gone and a client's next record starts an ordinary kernel."""
+    shared = nbrun.SharedNursery()
+    clients = [nbrun.NurseryClient(shared.path, shared.pid) for _ in range(2)]
+    kernels = []
+    try:
+        for i, client in enumerate(clients):
+            folder = tmp_path / f"w{i}"
+            folder.mkdir()
+            km = nbrun.start_kernel(folder, client)
+            kernels.append(km)
+            got = _run(km, "import os\nprint(os.getppid(), os.getcwd())")
+            ppid, cwd = got["out"].split()
+            assert got["status"] == "ok" and int(ppid) == shared.pid and Path(cwd) == folder
+        assert kernels[0].provisioner.pid != kernels[1].provisioner.pid
+        pids = [km.provisioner.pid for km in kernels]
+        shared.close()
+        assert all(_gone(pid, 10) for pid in pids)
+        assert not clients[0].alive()
+        other = nbrun.start_kernel(tmp_path, clients[0])
+        try:
+            assert other.provisioner.process.__class__.__name__ == "Popen"
+            assert _run(other, "print(3 * 3)")["out"].strip() == "9"
+        finally:
+            nbrun.stop_kernel(other)
+    finally:
+        for km in kernels:
+            nbrun.stop_kernel(km)
+        for client in clients:
+            client.close()
+        shared.close()
+    assert not Path(shared.path).parent.exists()  # its private folder is removed
+
+
+def test_a_shared_nursery_answers_only_its_own_protocol_and_survives_a_broken_client(tmp_path: Path):
+    """A client that sends a wrong request, or half a line and leaves, does not stop the nursery serving the others."""
+    import socket
+
+    shared = nbrun.SharedNursery()
+    try:
+        stray = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stray.connect(shared.path)
+        stray.sendall(b'["not", "a request"]\n')
+        assert b"error" in stray.recv(4096)
+        stray.sendall(b'{"argv": [')
+        stray.close()
+        client = nbrun.NurseryClient(shared.path, shared.pid)
+        try:
+            km = nbrun.start_kernel(tmp_path, client)
+            try:
+                got = _run(km, "import os\nprint(os.getppid())")
+                assert int(got["out"]) == shared.pid
+            finally:
+                nbrun.stop_kernel(km)
+        finally:
+            client.close()
+        assert shared.alive()
+    finally:
+        shared.close()

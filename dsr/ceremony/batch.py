@@ -229,12 +229,12 @@ def _build_record(job: _Job) -> tuple[str, Path]:
     return job.brigade, job.work_dir
 
 
-def _start_worker(notebook: Path | None, batch: int, prime: Any = None) -> None:
+def _start_worker(notebook: Path | None, batch: int, prime: Any = None, shared: tuple[str, int] | None = None) -> None:
     """Worker initializer: die with the batch, then get ready for records while the parent commits and draws.
 
-    Starts the worker's kernel nursery (a parked interpreter that has imported ipykernel and the
-    notebook's modules and read the batch's workbooks once, `prime`; each record's fresh kernel is forked
-    from it) and loads the renderers and
+    Connects to the batch's kernel nursery (`shared`: its socket and pid; a parked interpreter that has imported
+    ipykernel and the notebook's modules and read the batch's workbooks once; each record's fresh kernel is
+    forked from it), or starts one of its own if the batch has none (`prime`: the workbooks it reads), and loads the renderers and
     signers (WeasyPrint, pyHanko, the HTML renderer, papermill) once for all this worker's records —
     nothing to load when the worker was forked from the fork server that loaded them (`dsr.ceremony.preload`).
     Nothing is written. A failure here only means the first record pays for it.
@@ -250,8 +250,14 @@ def _start_worker(notebook: Path | None, batch: int, prime: Any = None) -> None:
     try:
         from dsr.record import notebook as nbrun
 
-        if nbrun.nursery_supported():
+        if shared is not None:
+            try:
+                _NURSERY = nbrun.NurseryClient(*shared)
+            except nbrun.NurseryError:
+                _NURSERY = None
+        if _NURSERY is None and nbrun.nursery_supported():
             _NURSERY = nbrun.KernelNursery(notebook, prime)
+        if _NURSERY is not None:
             Finalize(None, _end_nursery, exitpriority=10)  # run as the worker process ends, spawned or forked
         trace.mark("worker-nursery")
         from dsr.record.pipeline import _warm_up
@@ -271,12 +277,21 @@ def _end_nursery() -> None:
     own interpreter teardown (about 0.3 s). Without a process handle, the ordinary close.
     """
     trace.mark("worker-exit")
+    if isinstance(_NURSERY, _nursery_client()):  # the batch's shared nursery: the batch process ends it
+        _NURSERY.close()
+        return
     proc = getattr(_NURSERY, "_proc", None)
     if proc is not None and hasattr(proc, "kill") and hasattr(proc, "wait"):
         proc.kill()
         proc.wait()
     else:
         _NURSERY.close()
+
+
+def _nursery_client() -> type:
+    from dsr.record.notebook import NurseryClient
+
+    return NurseryClient
 
 
 def _leave() -> None:
@@ -752,7 +767,8 @@ class _Workers:
     def __init__(self, workers: int, notebook: Path | None = None, prime: Any = None):
         self.workers = max(1, workers)
         self.notebook = notebook
-        self.prime = prime  # dsr.record.notebook.Prime: what each worker's kernel nursery reads once
+        self.prime = prime  # dsr.record.notebook.Prime: what the kernel nursery reads once
+        self.nursery = None  # the workers' SharedNursery, started with the pool
         self.pool: ProcessPoolExecutor | None = None
         self._starting = None  # the thread starting the workers in the background
 
@@ -767,8 +783,10 @@ class _Workers:
             self._starting = None
         if self.pool is None:
             size = max(1, min(self.workers, count))
-            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=_context(),
-                                            initializer=_start_worker, initargs=(self.notebook, os.getpid(), self.prime))
+            self.nursery = _shared_nursery(self.notebook, self.prime)
+            shared = (self.nursery.path, self.nursery.pid) if self.nursery is not None else None
+            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=_context(), initializer=_start_worker,
+                                            initargs=(self.notebook, os.getpid(), self.prime, shared))
             if background:
                 import threading
 
@@ -829,7 +847,23 @@ class _Workers:
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
+        if self.nursery is not None:  # every record is done or abandoned: its kernels are ended with it
+            self.nursery.close()
+            self.nursery = None
         _stop_fork_server()
+
+
+def _shared_nursery(notebook: Path | None, prime: Any):
+    """The batch's one kernel nursery for all its workers (None where there is none: each worker then starts its
+    own, or its kernels start normally). Started before the workers, it imports while this process commits."""
+    from dsr.record import notebook as nbrun
+
+    if not nbrun.nursery_supported():
+        return None
+    try:
+        return nbrun.SharedNursery(notebook, prime)
+    except (OSError, nbrun.NurseryError):
+        return None
 
 
 def _finish_one(job: _Job, get, finish) -> BrigadeRow | str:

@@ -369,6 +369,102 @@ class KernelNursery:
         self._reply.close()
 
 
+class SharedNursery:
+    """One kernel nursery for all the workers of a batch, started by the batch process itself.
+
+    The same parked interpreter as KernelNursery's (ipykernel and the notebook's modules imported, the batch's
+    workbooks primed), but asked over a Unix socket in a private folder (mode 0700; a connecting process must
+    also run as this user), so that every worker can have kernels forked from it: one nursery's start-up
+    instead of one per worker, begun before the workers exist. It dies with the batch process; its kernels
+    die with it. Workers connect with `NurseryClient`.
+    """
+
+    def __init__(self, notebook: Path | None = None, prime: Prime | None = None):
+        if not nursery_supported():
+            raise NurseryError("此系统不支持预加载内核")
+        import tempfile
+
+        import socket
+
+        self._dir = tempfile.mkdtemp(prefix="dsr-nursery-")  # 0700: only this user can reach the socket
+        self.path = os.path.join(self._dir, "socket")
+        primed = json.dumps(prime.plain() if prime is not None else None, ensure_ascii=False)
+        # Bound and listening here, so a worker can connect at once; its request waits for the nursery's imports.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(self.path)
+            listener.listen(64)
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", "from dsr.record.notebook import _nursery_main; _nursery_main()",
+                 str(os.getpid()), "-1", str(notebook or DEFAULT_NOTEBOOK), primed, str(listener.fileno())],
+                stdin=subprocess.DEVNULL, close_fds=True, pass_fds=(listener.fileno(),),
+            )
+        self.pid = self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def close(self) -> None:
+        """End the nursery at once (every record is finished or abandoned) and remove its socket."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        import shutil
+
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class NurseryClient:
+    """A worker's connection to the batch's SharedNursery: what KernelNursery offers a record (`launch`)."""
+
+    TIMEOUT = KernelNursery.TIMEOUT
+    can_launch = staticmethod(KernelNursery.can_launch)
+
+    def __init__(self, path: str, pid: int):
+        import socket
+
+        self._lock = threading.Lock()
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.connect(path)
+        except OSError as exc:
+            raise NurseryError(f"预加载内核进程不可用：{exc}") from exc
+        self._reader = self._sock.makefile("rb")
+
+    def alive(self) -> bool:
+        return self._pidfd is not None and not select.select([self._pidfd], [], [], 0)[0]
+
+    def launch(self, kernel_cmd: Sequence[str], cwd: str | None, env: Mapping[str, str] | None) -> ForkedKernel:
+        """Fork one kernel with this command line's arguments, in `cwd`, with `env` (see KernelNursery.launch)."""
+        env = {**(env or os.environ), "JPY_PARENT_PID": str(os.getpid())}
+        argv = [*kernel_cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
+        request = {"argv": argv, "cwd": cwd or os.getcwd(), "env": env}
+        with self._lock:
+            try:
+                self._sock.sendall((json.dumps(request) + "\n").encode("utf-8"))
+                # the first answer waits for the nursery's imports; none should take a minute
+                if not select.select([self._sock], [], [], self.TIMEOUT)[0]:
+                    raise NurseryError("预加载内核进程无应答")
+                line = self._reader.readline()
+            except (OSError, ValueError) as exc:
+                raise NurseryError(f"预加载内核进程不可用：{exc}") from exc
+        answer = json.loads(line) if line else {"error": "预加载内核进程已退出"}
+        if "pid" not in answer:
+            raise NurseryError(answer.get("error", "预加载内核进程无应答"))
+        return ForkedKernel(answer["pid"])
+
+    def close(self) -> None:
+        """Disconnect (the batch process ends the nursery itself)."""
+        for close in (self._reader.close, self._sock.close):
+            try:
+                close()
+            except OSError:
+                pass
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+
 class ForkedKernel:
     """The Popen-like handle jupyter_client's provisioner needs, for a kernel forked by the nursery.
 
@@ -433,8 +529,14 @@ def _nursery_main() -> None:
     """The nursery process: import, then fork one kernel per request line on stdin (pid on the reply fd)."""
     parent, reply_fd, notebook = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     prime = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
+    listen = int(sys.argv[5]) if len(sys.argv) > 5 else None  # SharedNursery: its listening Unix socket's fd
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an operator's Ctrl-C is for the batch, not the nursery
+    listener = None
+    if listen is not None:
+        import socket
+
+        listener = socket.socket(fileno=listen)
     if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
         del sys.path[0]
     sys.modules["debugpy"] = None  # no debugger in the kernels (see KERNEL_CODE)
@@ -450,18 +552,11 @@ def _nursery_main() -> None:
     gc.freeze()
     # Reap each kernel as it ends (waited for, so its CPU time is counted in this process's children).
     signal.signal(signal.SIGCHLD, _reap)
+    if listener is not None:
+        _serve(listener)  # never returns: the batch process kills the nursery when its records are done
     reply = os.fdopen(reply_fd, "w", encoding="utf-8")
-    me = os.getpid()
     for line in sys.stdin.buffer:
-        request = json.loads(line)
-        if threading.active_count() != 1:
-            answer = {"error": "预加载内核进程中有其他线程，不能分叉"}
-        else:
-            pid = os.fork()
-            if pid == 0:
-                _kernel_child(request, me, reply_fd)
-            answer = {"pid": pid}
-        reply.write(json.dumps(answer) + "\n")
+        reply.write(json.dumps(_fork_kernel(json.loads(line), (reply_fd,))) + "\n")
         reply.flush()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     while True:  # stdin closed: wait for the kernels still running (their owner stops them)
@@ -469,6 +564,52 @@ def _nursery_main() -> None:
             os.wait()
         except ChildProcessError:
             break
+
+
+def _fork_kernel(request: Mapping[str, Any], close: Sequence[int]) -> dict[str, Any]:
+    """Fork one kernel for `request` (the child closes the nursery's descriptors `close`); the answer to send."""
+    if threading.active_count() != 1:
+        return {"error": "预加载内核进程中有其他线程，不能分叉"}
+    pid = os.fork()
+    if pid == 0:
+        _kernel_child(request, os.getppid(), close)
+    return {"pid": pid}
+
+
+def _serve(listener) -> None:
+    """SharedNursery: answer each connected worker's request lines, one kernel each, until killed."""
+    import socket
+    import struct
+
+    buffers: dict[Any, bytes] = {}
+    me = os.getuid()
+    while True:
+        ready, _, _ = select.select([listener, *buffers], [], [])
+        for conn in ready:
+            if conn is listener:
+                peer, _ = listener.accept()
+                creds = peer.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+                if struct.unpack("3i", creds)[1] != me:  # only a process of this user may ask for a kernel
+                    peer.close()
+                else:
+                    buffers[peer] = b""
+                continue
+            data = conn.recv(65536)
+            if not data:
+                conn.close()
+                del buffers[conn]
+                continue
+            lines = (buffers[conn] + data).split(b"\n")
+            buffers[conn] = lines.pop()
+            for line in lines:
+                try:
+                    request = json.loads(line)
+                    ok = isinstance(request, dict) and {"argv", "cwd", "env"} <= request.keys()
+                except ValueError:
+                    ok = False
+                fds = (listener.fileno(), *(c.fileno() for c in buffers))
+                answer = _fork_kernel(request, fds) if ok else {"error": "预加载内核进程收到无法识别的请求"}
+                conn.sendall((json.dumps(answer) + "\n").encode("utf-8"))
 
 
 def _reap(*_: object) -> None:
@@ -481,7 +622,7 @@ def _reap(*_: object) -> None:
             return
 
 
-def _kernel_child(request: Mapping[str, Any], nursery: int, reply_fd: int) -> None:
+def _kernel_child(request: Mapping[str, Any], nursery: int, close: Sequence[int]) -> None:
     """In the forked child: become the kernel that `python -m ipykernel_launcher ARGV` would be."""
     code = 1
     try:
@@ -489,7 +630,9 @@ def _kernel_child(request: Mapping[str, Any], nursery: int, reply_fd: int) -> No
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.setsid()  # its own process group, as jupyter_client's launcher gives a kernel
         _die_with_parent(nursery)
-        os.close(reply_fd)
+        for fd in close:  # the nursery's reply pipe or its socket and connections: not the kernel's
+            if fd >= 0:
+                os.close(fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)

@@ -1,11 +1,13 @@
 """Time one brigade's record (parameters ▶ signed HTML + PDF) and `dsr verify` of it; prints its figures.
 
-Usage: python bench/bench_record.py [--brigade 文峰区] [--runs 2]
+Usage: python bench/bench_record.py [--brigade 文峰区] [--runs 2] [--warm-pdf N] [--keep DIR]
 Uses the demo data (demo/data, params/demo) and a throw-away test identity. Each run is a fresh
 child process, as a batch worker or a verifier would start, so imports are counted. Wall and CPU
 seconds (the process and its kernel child) are printed, and for make_record each step's (CPU while
 the kernel runs is mostly the renderers' warm-up imports); CPU time is the better figure on a loaded
-machine.
+machine. --warm-pdf N renders the first record's PDF N more times in one fresh process after a first
+render (what a batch worker does from its second record on) and prints each render's CPU seconds, min and
+median. --keep DIR copies the record folders there.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +136,27 @@ def child_make(spec_path: str, out: str) -> None:
     print(f"{total:.3f}")
 
 
+def child_warm_pdf(folder: str, count: int) -> None:
+    """In a fresh process with WeasyPrint imported: render a finished record's HTML to PDF once, then `count`
+    times; print the CPU seconds of each render."""
+    from dsr.record.offline import import_weasyprint
+    from dsr.record.pdf import Attachment, html_to_pdf
+
+    import_weasyprint()  # as make_record's warm-up thread does while the kernel runs
+    record = Path(folder)
+    html = (record / "record.html").read_bytes()
+    attachments = [Attachment(p.name, p.read_bytes(), "Source", p.suffix) for p in sorted((record / "inputs").iterdir())]
+    attachments.append(Attachment("record.json", (record / "record.json").read_bytes(), "Data", "record"))
+    first = time.process_time()
+    html_to_pdf(html, attachments, CLOCK)
+    cpus = [time.process_time() - first]
+    for _ in range(count):
+        start = time.process_time()
+        html_to_pdf(html, attachments, CLOCK)
+        cpus.append(time.process_time() - start)
+    print(json.dumps(cpus))
+
+
 def _timed(cmd: list[str]) -> tuple[float, float, str]:
     """Run a command; return wall seconds, CPU seconds of it and its children, and its stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -168,6 +192,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--brigade", default="文峰区")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--warm-pdf", type=int, default=0, metavar="N")
+    parser.add_argument("--keep", type=Path, metavar="DIR")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dsr-bench-record-") as tmp:
         folder = Path(tmp)
@@ -191,6 +217,16 @@ def main() -> None:
             print(f"run {run}: dsr verify (folder) {wall:.2f} s wall, {cpu:.2f} s CPU, {status}")
             wall, cpu, stdout = _timed(dsr[:2] + [str(out / "record.pdf")] + dsr[3:])
             print(f"run {run}: dsr verify (PDF only) {wall:.2f} s wall, {cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f}")
+        if args.warm_pdf:
+            _, _, stdout = _timed([sys.executable, __file__, "--warm-pdf", str(folder / "record-1"), str(args.warm_pdf)])
+            first, *warm = json.loads(stdout.strip().splitlines()[-1])
+            warm.sort()
+            print(f"PDF in one process: first render {first:.2f} s CPU, then {args.warm_pdf} renders "
+                  f"min {warm[0]:.2f} / median {warm[len(warm) // 2]:.2f} s CPU ({' '.join(f'{c:.2f}' for c in warm)}); "
+                  f"load {os.getloadavg()[0]:.1f}")
+        if args.keep:
+            for run in range(1, args.runs + 1):
+                shutil.copytree(folder / f"record-{run}", args.keep / f"record-{run}", dirs_exist_ok=True)
         sizes = {p.name: p.stat().st_size for p in (folder / "record-1").iterdir() if p.is_file()}
         print("sizes: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in sorted(sizes.items())))
         print(f"load average after: {os.getloadavg()[0]:.1f}; calibration loop {calibrate():.2f} s CPU")
@@ -199,5 +235,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         child_make(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--warm-pdf":
+        child_warm_pdf(sys.argv[2], int(sys.argv[3]))
     else:
         main()

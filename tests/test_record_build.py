@@ -95,11 +95,15 @@ def test_verify_without_trust_root_and_without_test_ca_is_a_usage_error(tmp_path
 
 
 def test_tables_have_fixed_column_widths():
-    """Record tables carry their column widths (fixed layout); key-value tables too."""
+    """Record tables carry their column widths (fixed layout); label-value pairs are lines, not table rows."""
     html = show.table([("甲", 1)], ("单位", "数"), ("数",), widths=(70, 30)).text
     assert html.startswith('<table><colgroup><col style="width: 70%"><col style="width: 30%"></colgroup><thead>')
     assert "<colgroup>" not in show.table([("甲",)], ("单位",)).text
-    assert '<col style="width: 24%"><col style="width: 76%">' in show.key_values([("a", "b")]).text
+    pairs = show.key_values([("支队", "安阳<市>"), ("种子", "a&b")]).text
+    assert pairs == ('<div class="dsr-kvs"><p class="dsr-kv">支队：安阳&lt;市&gt;</p>'
+                     '<p class="dsr-kv">种子：a&amp;b</p></div>')
+    versions = show.software_table({"python": "3.11", "dsr": "<1>"}, "dsr-draw/1").text
+    assert "抽取算法 dsr-draw/1；python 3.11；dsr &lt;1&gt;" in versions and "<table" not in versions
 
 
 def test_drawn_units_show_ticket_and_team_but_not_inspectors_out_of_the_whole_draw():

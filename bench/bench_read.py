@@ -137,6 +137,31 @@ def calibrate() -> float:
     return time.process_time() - cpu
 
 
+def _busy_seconds() -> float | None:
+    """CPU seconds the whole machine has been busy (all processes, from /proc/stat); None if unknown."""
+    try:
+        with open("/proc/stat") as fh:
+            ticks = list(map(int, fh.readline().split()[1:]))
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _others(busy: float | None, children: float, elapsed: float) -> str:
+    """The cores other processes kept busy while the child ran (/proc/stat minus the child's own CPU, start-up
+    included). The load average lags and counts the child itself; with 2 cores, others near 1 means the child had
+    about one core, and its wall time says little."""
+    now = _busy_seconds()
+    if busy is None or now is None or elapsed <= 0:
+        return ""
+    return f"  others={max(0.0, now - busy - (_children_cpu() - children)) / elapsed:.1f} cores"
+
+
 def measure(n: int, folder: Path, writers: Sequence[str], modes: Sequence[str], verify: bool = False) -> None:
     """Generate, then read in a child process per mode; print one line of figures each."""
     for writer in writers:
@@ -157,8 +182,10 @@ def measure(n: int, folder: Path, writers: Sequence[str], modes: Sequence[str], 
             print(f"  calamine and openpyxl read the same {compared:,} rows ({time.perf_counter() - start:.0f} s)",
                   flush=True)
         for mode in modes:
+            busy, children, start = _busy_seconds(), _children_cpu(), time.perf_counter()
             out = subprocess.run([sys.executable, __file__, "--child", str(path), "--mode", mode],
                                  capture_output=True, text=True)
+            others = _others(busy, children, time.perf_counter() - start)
             if out.returncode:
                 print(f"  {writer:8} {mode:5}  failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
                 continue
@@ -166,7 +193,7 @@ def measure(n: int, folder: Path, writers: Sequence[str], modes: Sequence[str], 
             print(f"  {writer:8} {mode:5} {float(seconds):7.2f} s wall, {float(cpu):7.2f} s CPU "
                   f"(main thread {float(main):.2f})  ({n / float(seconds):,.0f} rows/s)  "
                   f"units={int(units):,}  warnings={int(warnings):,}  peak RSS={peak} MiB  "
-                  f"load={os.getloadavg()[0]:.1f}", flush=True)
+                  f"load={os.getloadavg()[0]:.1f}{others}", flush=True)
 
 
 def main() -> None:

@@ -179,3 +179,23 @@ def test_an_attached_workbook_is_stored_as_it_is():
     assert workbook in data  # not deflated again
     assert b"{}" * 3000 not in data  # other attachments still are
     assert pdf_attachments(data) == {"名录库.xlsx": workbook, "record.json": b"{}" * 3000}
+
+
+def test_prepare_leaves_a_render_only_glyph_sized_c_types_to_parse():
+    """After pdf.prepare(), a fresh process's first render parses no C type but the glyph arrays sized by the
+    document (WeasyPrint's own calls: the list in pdf._FIXED_C_TYPES is complete and valid)."""
+    code = (
+        "import cffi.cparser as cp\n"
+        "from dsr.record.pdf import Attachment, html_to_pdf, prepare\n"
+        "prepare()\n"
+        "seen = []\n"
+        "real = cp.Parser._parse\n"
+        "cp.Parser._parse = lambda self, src: seen.append(src) or real(self, src)\n"
+        f"html_to_pdf({GOLDEN_HTML.read_bytes()!r}, [Attachment('record.json', b'{{}}', 'Data')], {CLOCK!r})\n"
+        "import re\n"
+        "other = [s for s in seen if not re.fullmatch(r'void __dummy\\(\\s*hb_codepoint_t\\[\\d+\\]\\s*\\);', s.strip())]\n"
+        "print(len(seen), other)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, other = done.stdout.strip().split(" ", 1)
+    assert other == "[]" and int(count) > 0

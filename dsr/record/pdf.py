@@ -141,6 +141,25 @@ def _is_zip_file(stream) -> bool:
             and isinstance(content[0], bytes) and content[0][:4] == b"PK\x03\x04")
 
 
+# C types WeasyPrint 70 hands to Pango and HarfBuzz in every document; cffi parses each the first time it is
+# used (pycparser, re-reading every declared typedef: 5-20 ms each). Arrays sized by a document's glyphs
+# ("hb_codepoint_t[623]") are parsed again for every new size: that cannot be done ahead.
+_FIXED_C_TYPES = ("PangoFcFontMap *", "char[]", "PangoRectangle *", "PangoLogAttr[]", "unsigned int *",
+                  "hb_tag_t[100]", "char[4]", "hb_codepoint_t[11]")
+
+
+def prepare() -> None:
+    """Load what any record's render needs, without rendering: the lean user-agent sheet, the process's font
+    configuration and the C types WeasyPrint uses (about 0.05-0.1 s of CPU), e.g. while the kernel runs.
+    (A throw-away render did more but held the interpreter for 0.2-0.3 s beside the notebook's client.)"""
+    _record_html_class()
+    _font_config()
+    from weasyprint.text.ffi import ffi
+
+    for name in _FIXED_C_TYPES:
+        ffi.typeof(name)
+
+
 def parse_clock(clock: str) -> dt.datetime:
     """The record's clock value (ISO 8601 with offset) as an aware datetime."""
     try:

@@ -176,7 +176,8 @@ _warmed = False
 
 
 def _warm_up() -> None:
-    """Import WeasyPrint and pyHanko and load the renderer (about 1.1 s of CPU), once per process
+    """Import WeasyPrint and pyHanko, prepare WeasyPrint for the record (pdf.prepare) and load the HTML
+    renderer (about 1.2 s of CPU), once per process
     (a batch worker pays it before its first record). Failures are ignored.
     """
     global _warmed
@@ -188,6 +189,9 @@ def _warm_up() -> None:
             from dsr.record.offline import import_pyhanko, import_weasyprint
 
             import_weasyprint()
+            from dsr.record.pdf import prepare
+
+            prepare()
             import_pyhanko("pyhanko.sign.signers")
 
             from dsr.record.render import warm_up

@@ -373,21 +373,20 @@ class SharedNursery:
     """One kernel nursery for all the workers of a batch, started by the batch process itself.
 
     The same parked interpreter as KernelNursery's (ipykernel and the notebook's modules imported, the batch's
-    workbooks primed), but asked over a Unix socket in a private folder (mode 0700; a connecting process must
-    also run as this user), so that every worker can have kernels forked from it: one nursery's start-up
-    instead of one per worker, begun before the workers exist. It dies with the batch process; its kernels
-    die with it. Workers connect with `NurseryClient`.
+    workbooks primed), but asked over a Unix socket, so that every worker can have kernels forked from it: one
+    nursery's start-up instead of one per worker, begun before the workers exist. The socket has a random name
+    in Linux's abstract namespace (nothing on disk to leave behind when the batch is killed) and the nursery
+    answers only processes of this user (SO_PEERCRED). It dies with the batch process; its kernels die with
+    it. Workers connect with `NurseryClient`.
     """
 
     def __init__(self, notebook: Path | None = None, prime: Prime | None = None):
         if not nursery_supported():
             raise NurseryError("此系统不支持预加载内核")
-        import tempfile
-
+        import secrets
         import socket
 
-        self._dir = tempfile.mkdtemp(prefix="dsr-nursery-")  # 0700: only this user can reach the socket
-        self.path = os.path.join(self._dir, "socket")
+        self.path = "\0dsr-nursery-" + secrets.token_hex(16)  # abstract: no file, gone with its last descriptor
         primed = json.dumps(prime.plain() if prime is not None else None, ensure_ascii=False)
         # Bound and listening here, so a worker can connect at once; its request waits for the nursery's imports.
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
@@ -404,13 +403,10 @@ class SharedNursery:
         return self._proc.poll() is None
 
     def close(self) -> None:
-        """End the nursery at once (every record is finished or abandoned) and remove its socket."""
+        """End the nursery at once (every record is finished or abandoned); its socket goes with it."""
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
-        import shutil
-
-        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 class NurseryClient:

@@ -225,6 +225,10 @@ def _print_timeline(events: list[dict], start: float, brief: bool = False) -> No
             print(f"{event['t'] - start:7.2f} s  CPU {event['cpu']:6.2f} (with children {event['tree']:6.2f})  "
                   f"{event['ev']} {event.get('brigade', '')}{step}")
             previous = event
+    close = next((e for e in events if e["ev"] == "pool-close"), None)
+    if close is not None:
+        print(f"batch process's children when the pool closes: {close['tree'] - close['cpu']:.1f} s CPU (the fork "
+              "server, and the shared kernel nursery with every kernel it has reaped)")
     last = max((e["t"] for e in events if e["ev"] == "job-end"), default=start)
     by_pid = defaultdict(list)
     for event in events:
@@ -236,7 +240,8 @@ def _print_timeline(events: list[dict], start: float, brief: bool = False) -> No
             continue
         ready = next((e["t"] for e in mine if e["ev"] == "worker-ready"), starts[0]["t"])
         busy = sum(b["tree"] - a["tree"] for a, b in zip(starts, ends, strict=False))
-        print(f"worker {pid}: {len(ends)} records, {busy:.1f} s CPU in them (with kernels); ready at "
+        print(f"worker {pid}: {len(ends)} records, {busy:.1f} s CPU in them (with the kernels if it forked them "
+              f"itself; kernels of the batch's shared nursery count in the batch process's children); ready at "
               f"{ready - start:.2f} s, first record at {starts[0]['t'] - start:.2f} s (idle "
               f"{max(0.0, starts[0]['t'] - ready):.2f} s), its last record ended {last - ends[-1]['t']:.2f} s "
               "before the batch's last")

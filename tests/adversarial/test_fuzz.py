@@ -254,7 +254,12 @@ TARGETS = {
 
 def _run(name: str, examples: int) -> None:
     prop, strategy = TARGETS[name]
-    given(strategy)(settings(settings.get_profile("adversarial"), max_examples=examples)(prop))()
+
+    def case(value) -> None:  # a new function per run: Hypothesis refuses to apply settings to one twice
+        prop(value)
+
+    case.__name__ = case.__qualname__ = prop.__name__
+    given(strategy)(settings(settings.get_profile("adversarial"), max_examples=examples)(case))()
 
 
 BUGS: dict[str, str] = {}  # target ▶ why it may still fail (strict xfail); empty: none known

@@ -341,19 +341,23 @@ class KernelNursery:
         request = {"argv": argv, "cwd": cwd or os.getcwd(), "env": env}
         with self._lock:
             try:
-                self._proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
-                self._proc.stdin.flush()
-                # the first answer waits for the nursery's imports; none should take a minute
-                if not select.select([self._reply], [], [], self.TIMEOUT)[0]:
-                    self._proc.kill()
-                    raise NurseryError("预加载内核进程无应答")
-                line = self._reply.readline()
+                line = self._ask((json.dumps(request) + "\n").encode("utf-8"))
             except (OSError, ValueError) as exc:
                 raise NurseryError(f"预加载内核进程不可用：{exc}") from exc
         answer = json.loads(line) if line else {"error": "预加载内核进程已退出"}
         if "pid" not in answer:
             raise NurseryError(answer.get("error", "预加载内核进程无应答"))
         return ForkedKernel(answer["pid"])
+
+    def _ask(self, request: bytes) -> bytes:
+        """Send one request line, return the answer line (b"" if the nursery has gone)."""
+        self._proc.stdin.write(request)
+        self._proc.stdin.flush()
+        # the first answer waits for the nursery's imports; none should take a minute
+        if not select.select([self._reply], [], [], self.TIMEOUT)[0]:
+            self._proc.kill()
+            raise NurseryError("预加载内核进程无应答")
+        return self._reply.readline().encode("utf-8")
 
     def close(self) -> None:
         """End the nursery (kernels it forked die with it)."""
@@ -430,24 +434,15 @@ class NurseryClient:
     def alive(self) -> bool:
         return self._pidfd is not None and not select.select([self._pidfd], [], [], 0)[0]
 
-    def launch(self, kernel_cmd: Sequence[str], cwd: str | None, env: Mapping[str, str] | None) -> ForkedKernel:
-        """Fork one kernel with this command line's arguments, in `cwd`, with `env` (see KernelNursery.launch)."""
-        env = {**(env or os.environ), "JPY_PARENT_PID": str(os.getpid())}
-        argv = [*kernel_cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
-        request = {"argv": argv, "cwd": cwd or os.getcwd(), "env": env}
-        with self._lock:
-            try:
-                self._sock.sendall((json.dumps(request) + "\n").encode("utf-8"))
-                # the first answer waits for the nursery's imports; none should take a minute
-                if not select.select([self._sock], [], [], self.TIMEOUT)[0]:
-                    raise NurseryError("预加载内核进程无应答")
-                line = self._reader.readline()
-            except (OSError, ValueError) as exc:
-                raise NurseryError(f"预加载内核进程不可用：{exc}") from exc
-        answer = json.loads(line) if line else {"error": "预加载内核进程已退出"}
-        if "pid" not in answer:
-            raise NurseryError(answer.get("error", "预加载内核进程无应答"))
-        return ForkedKernel(answer["pid"])
+    launch = KernelNursery.launch  # the same request and answer, over the socket
+
+    def _ask(self, request: bytes) -> bytes:
+        """Send one request line, return the answer line (b"" if the nursery has gone)."""
+        self._sock.sendall(request)
+        # the first answer waits for the nursery's imports; none should take a minute
+        if not select.select([self._sock], [], [], self.TIMEOUT)[0]:
+            raise NurseryError("预加载内核进程无应答")
+        return self._reader.readline()
 
     def close(self) -> None:
         """Disconnect (the batch process ends the nursery itself)."""

@@ -50,6 +50,16 @@ def _gone(pid: int, timeout: float) -> bool:
         os.close(fd)
 
 
+def _ordinary_kernel_runs(folder: Path, nursery) -> None:
+    """A record asked of this nursery gets an ordinary kernel (started by jupyter_client), and it works."""
+    km = nbrun.start_kernel(folder, nursery)
+    try:
+        assert km.provisioner.process.__class__.__name__ == "Popen"
+        assert _run(km, "print(6 * 7)")["out"].strip() == "42"
+    finally:
+        nbrun.stop_kernel(km)
+
+
 @pytest.fixture()
 def nursery():
     n = nbrun.KernelNursery()
@@ -89,13 +99,7 @@ def test_a_kernel_dies_with_its_nursery(tmp_path: Path):
         os.kill(n._proc.pid, signal.SIGKILL)
         assert _gone(km.provisioner.pid, 10)
         assert not n.alive() or n._proc.wait(5) is not None
-        # A record asked of a dead nursery gets an ordinary kernel instead.
-        other = nbrun.start_kernel(tmp_path, n)
-        try:
-            assert other.provisioner.process.__class__.__name__ == "Popen"
-            assert _run(other, "print(1 + 1)")["out"].strip() == "2"
-        finally:
-            nbrun.stop_kernel(other)
+        _ordinary_kernel_runs(tmp_path, n)  # a record asked of a dead nursery gets an ordinary kernel instead
     finally:
         nbrun.stop_kernel(km)
         n.close()
@@ -107,12 +111,7 @@ def test_a_stuck_nursery_is_given_up_and_the_kernel_starts_normally(tmp_path: Pa
     try:
         os.kill(n._proc.pid, signal.SIGSTOP)
         monkeypatch.setattr(nbrun.KernelNursery, "TIMEOUT", 1.0)
-        km = nbrun.start_kernel(tmp_path, n)
-        try:
-            assert km.provisioner.process.__class__.__name__ == "Popen"
-            assert _run(km, "print(6 * 7)")["out"].strip() == "42"
-        finally:
-            nbrun.stop_kernel(km)
+        _ordinary_kernel_runs(tmp_path, n)
         assert n._proc.wait(10) is not None and not n.alive()
     finally:
         n.close()
@@ -226,12 +225,7 @@ def test_one_shared_nursery_forks_kernels_for_several_workers(tmp_path: Path):
         shared.close()
         assert all(_gone(pid, 10) for pid in pids)
         assert not clients[0].alive()
-        other = nbrun.start_kernel(tmp_path, clients[0])
-        try:
-            assert other.provisioner.process.__class__.__name__ == "Popen"
-            assert _run(other, "print(3 * 3)")["out"].strip() == "9"
-        finally:
-            nbrun.stop_kernel(other)
+        _ordinary_kernel_runs(tmp_path, clients[0])
     finally:
         for km in kernels:
             nbrun.stop_kernel(km)

@@ -274,24 +274,16 @@ def _end_nursery() -> None:
     """Worker exit: end the kernel nursery at once and reap it, so its kernels' CPU time counts in the batch's.
 
     Every record is finished by then, so there is nothing to wait for: killing it saves the nursery's
-    own interpreter teardown (about 0.3 s). Without a process handle, the ordinary close.
+    own interpreter teardown (about 0.3 s). Without a process handle — a NurseryClient of the batch's shared
+    nursery, which the batch process ends — the ordinary close (for a client: disconnect).
     """
     trace.mark("worker-exit")
-    if isinstance(_NURSERY, _nursery_client()):  # the batch's shared nursery: the batch process ends it
-        _NURSERY.close()
-        return
     proc = getattr(_NURSERY, "_proc", None)
     if proc is not None and hasattr(proc, "kill") and hasattr(proc, "wait"):
         proc.kill()
         proc.wait()
     else:
         _NURSERY.close()
-
-
-def _nursery_client() -> type:
-    from dsr.record.notebook import NurseryClient
-
-    return NurseryClient
 
 
 def _leave() -> None:

@@ -199,3 +199,36 @@ def test_prepare_leaves_a_render_only_glyph_sized_c_types_to_parse():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     count, other = done.stdout.strip().split(" ", 1)
     assert other == "[]" and int(count) > 0
+
+
+def test_the_records_stylesheet_is_parsed_once_per_process_with_the_same_bytes(monkeypatch):
+    """The record's own <style> (render.style_element) is not parsed again for each render: its sheet, parsed
+    once, is passed instead (user origin: the same cascade with no other author sheet and no `!important`),
+    and the PDF is byte for byte the one WeasyPrint gives parsing the <style> text. A document with another
+    <style> element is rendered as it is."""
+    import weasyprint
+
+    from dsr.record import pdf
+    from dsr.record.render import record_css, style_element
+
+    html = GOLDEN_HTML.read_bytes()
+    assert style_element().encode() in html
+    assert "!important" not in record_css() and "!important" not in pdf.UA_CSS_FILE.read_text(encoding="utf-8")
+    text, sheets = pdf._own_sheet(html.decode())
+    assert sheets == [pdf._record_sheet()[1]] and record_css() not in text
+    parsed = []
+    real = weasyprint.CSS.__init__
+
+    def counted(self, *args, **kwargs):
+        parsed.append(kwargs.get("string"))
+        real(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(weasyprint.CSS, "__init__", counted)
+        once = html_to_pdf(html, [], CLOCK)
+    assert parsed == [""]  # only the emptied <style> element
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf, "_own_sheet", lambda text: (text, []))
+        assert html_to_pdf(html, [], CLOCK) == once
+    other = html.replace(b"</main>", b"<style>p { color: red }</style></main>")
+    assert pdf._own_sheet(other.decode()) == (other.decode(), [])

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -91,6 +92,33 @@ def _record_html_class():
     return RecordHTML
 
 
+@lru_cache(maxsize=1)
+def _record_sheet():
+    """The record's <style> element as render.py writes it, and its stylesheet parsed once per process.
+
+    WeasyPrint parses a document's <style> text for every render (10-14 ms for the record's). A record whose
+    only <style> is exactly this element is rendered with that text left out and the parsed sheet passed as a
+    user stylesheet instead: with no other author sheet and no `!important` in either (tested), the cascade is
+    the same — user-agent rules below it, the elements' own style attributes above it — and so are the PDF
+    bytes (tests/test_record_pdf.py)."""
+    weasyprint = import_weasyprint()
+    from dsr.record.render import record_css, style_element
+
+    return style_element(), weasyprint.CSS(string=record_css(), base_url=None, url_fetcher=_fetcher())
+
+
+_STYLE_TAG = re.compile(r"<style", re.IGNORECASE)
+
+
+def _own_sheet(text: str) -> tuple[str, list]:
+    """The HTML text to parse and the user stylesheets to pass: the record's <style> text taken out and its
+    parsed sheet given, when it is the document's only <style> element; otherwise the text as it is."""
+    element, sheet = _record_sheet()
+    if element in text and len(_STYLE_TAG.findall(text)) == 1:
+        return text.replace(element, "<style></style>", 1), [sheet]
+    return text, []
+
+
 _FONTS_LOCK = threading.Lock()
 
 
@@ -149,11 +177,13 @@ _FIXED_C_TYPES = ("PangoFcFontMap *", "char[]", "PangoRectangle *", "PangoLogAtt
 
 
 def prepare() -> None:
-    """Load what any record's render needs, without rendering: the lean user-agent sheet, the process's font
-    configuration and the C types WeasyPrint uses (about 0.05-0.1 s of CPU), e.g. while the kernel runs.
+    """Load what any record's render needs, without rendering: the lean user-agent sheet, the record's own
+    stylesheet, the process's font configuration and the C types WeasyPrint uses (about 0.05-0.1 s of CPU),
+    e.g. while the kernel runs.
     (A throw-away render did more but held the interpreter for 0.2-0.3 s beside the notebook's client.)"""
     _record_html_class()
     _font_config()
+    _record_sheet()
     from weasyprint.text.ffi import ffi
 
     for name in _FIXED_C_TYPES:
@@ -206,14 +236,15 @@ def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, .
                               relationship=a.relationship, created=when, modified=when)
         for a in attachments
     ]
-    document = _record_html_class()(string=html.decode("utf-8"), url_fetcher=_fetcher(), base_url=None)
+    text, sheets = _own_sheet(html.decode("utf-8"))
+    document = _record_html_class()(string=text, url_fetcher=_fetcher(), base_url=None)
     # The process's font configuration, unless another thread is rendering with it right now.
     shared = _FONTS_LOCK.acquire(blocking=False)
     try:
         fonts = _font_config() if shared else None
         with _font_timestamps(when):
             return document.write_pdf(attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False,
-                                      font_config=fonts, finisher=_compress_once)
+                                      font_config=fonts, finisher=_compress_once, stylesheets=sheets)
     finally:
         if shared:
             _FONTS_LOCK.release()

@@ -62,6 +62,12 @@ def _markdown():
     return mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
 
 
+def style_element() -> str:
+    """The record's <style> element exactly as render_html writes it (dsr.record.pdf recognises it and applies
+    the stylesheet it parsed once per process instead of parsing this text again)."""
+    return f"<style>\n{record_css()}</style>"
+
+
 def warm_up() -> None:
     """Load what rendering needs (the stylesheet, the Markdown parser), e.g. while the kernel runs."""
     record_css()
@@ -130,7 +136,7 @@ def render_html(nb: nbformat.NotebookNode, title: str, created: str) -> bytes:
         '<meta name="generator" content="dsr">\n'
         f'<meta name="dcterms.created" content="{_esc(created)}">\n'
         f'<meta name="dcterms.modified" content="{_esc(created)}">\n'
-        f'<style>\n{record_css()}</style>\n</head>\n<body>\n<main>\n{cells}</main>\n</body>\n</html>\n'
+        f'{style_element()}\n</head>\n<body>\n<main>\n{cells}</main>\n</body>\n</html>\n'
     )
     data = page.encode("utf-8")
     check_offline(data)

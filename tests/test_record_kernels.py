@@ -1,4 +1,5 @@
-"""Record kernels: a kernel forked from a batch worker's nursery is a fresh process and gives the same record."""
+"""Record kernels: a kernel forked from a batch worker's nursery, or a lone record's kernel started before its
+refusals, is a fresh process and gives the same record."""
 
 from __future__ import annotations
 
@@ -180,17 +181,17 @@ def test_notebook_imports_lists_the_modules_the_record_notebook_imports():
     assert nbrun.notebook_imports(Path("no-such.ipynb")) == ()
 
 
-@pytest.mark.parametrize("forked", [True, False], ids=["nursery", "ordinary"])
-def test_a_record_kernel_runs_without_the_debugger(forked: bool, tmp_path: Path):
-    """Neither kernel loads debugpy nor starts ipykernel's debugger (no debug socket, less start-up)."""
-    n = nbrun.KernelNursery() if forked else None
+@pytest.mark.parametrize("kind", ["nursery", "ordinary", "early"])
+def test_a_record_kernel_runs_without_the_debugger(kind: str, tmp_path: Path):
+    """No kernel loads debugpy nor starts ipykernel's debugger (no debug socket, less start-up)."""
+    n = {"nursery": nbrun.KernelNursery, "ordinary": lambda: None, "early": nbrun.EarlyKernel}[kind]()
     km = nbrun.start_kernel(tmp_path, n)
     try:
         got = _run(km, "import sys, os\nfrom ipykernel import debugger\n"
                        "print(sys.modules.get('debugpy', 'absent'), debugger._is_debugpy_available, os.getppid())")
         loaded, available, ppid = got["out"].split()
         assert got["status"] == "ok" and (loaded, available) == ("None", "False")
-        assert (int(ppid) == n._proc.pid) if forked else (int(ppid) == os.getpid())
+        assert (int(ppid) == n._proc.pid) if kind == "nursery" else (int(ppid) == os.getpid())
     finally:
         nbrun.stop_kernel(km)
         if n is not None:
@@ -260,3 +261,167 @@ def test_a_shared_nursery_answers_only_its_own_protocol_and_survives_a_broken_cl
         assert shared.alive()
     finally:
         shared.close()
+
+
+# ---------------------------------------------------------------- a lone record's early kernel
+
+
+def test_an_early_kernel_becomes_this_process_s_kernel_in_the_record_folder(tmp_path: Path):
+    """The process started before the refusals becomes the kernel only when asked: a child of this process, in the
+    folder asked for, with an empty namespace, ipykernel told who its parent is, nothing imported from the folder."""
+    code = ("import os, sys\nprint(os.getppid(), os.getcwd(), len(In), ','.join(sorted(dir())), "
+            "sys.path[0] in ('', os.getcwd()), get_ipython().kernel.parent.parent_handle, "
+            "os.environ['JPY_PARENT_PID'])")
+    ordinary = nbrun.start_kernel(tmp_path, None)
+    try:
+        usual_names = _run(ordinary, code)["out"].split()[3]
+    finally:
+        nbrun.stop_kernel(ordinary)
+    early = nbrun.EarlyKernel()
+    try:
+        assert early.alive() and _gone(early.pid, 0.5) is False  # parked: importing, then waiting
+        km = nbrun.start_kernel(tmp_path, early)
+        try:
+            assert km.provisioner.pid == early.pid and not early.alive()  # the same process, now the kernel
+            got = _run(km, code)
+            ppid, cwd, history, names, cwd_on_path, handle, env_parent = got["out"].split()
+            assert got["status"] == "ok" and int(ppid) == os.getpid() and Path(cwd) == tmp_path
+            assert history == "2" and names == usual_names and "get_ipython" in names and cwd_on_path == "False"
+            assert int(handle) == int(env_parent) == os.getpid()
+        finally:
+            nbrun.stop_kernel(km)
+        assert _gone(early.pid, 5) and not Path(km.connection_file).exists()
+    finally:
+        early.close()
+    with pytest.raises(nbrun.NurseryError):  # one process, one kernel
+        early.launch(["python", "-m", "ipykernel_launcher"], str(tmp_path), None)
+
+
+def test_an_early_kernel_that_is_never_asked_for_ends_with_close(tmp_path: Path):
+    """A refusal: the parked process ends at close, having written nothing (it never became a kernel)."""
+    early = nbrun.EarlyKernel()
+    pid = early.pid
+    early.close()
+    assert _gone(pid, 5) and early._proc.returncode is not None
+    early.close()  # twice is harmless
+    assert not early.alive() and not early.can_launch(["/other/python", "-m", "ipykernel_launcher"])
+
+
+def test_a_refused_record_ends_its_early_kernel(tmp_path: Path, monkeypatch):
+    """make_record starts the kernel's process before its refusals; a refusal ends it before make_record returns."""
+    from dsr.errors import SigningKeyError
+
+    started: list[nbrun.EarlyKernel] = []
+
+    class Recorded(nbrun.EarlyKernel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(nbrun, "EarlyKernel", Recorded)
+    c = make_ceremony(tmp_path / "c")
+    with pytest.raises(SigningKeyError):
+        make_record(params(c, passphrase="错误口令"), tmp_path / "out", CLOCK)
+    assert len(started) == 1 and _gone(started[0].pid, 1) and not (tmp_path / "out").exists()
+
+
+def test_an_early_kernel_reads_the_workbooks_before_it_is_asked_for(tmp_path: Path):
+    """Primed with the record's workbooks, detachment and committed frozen inputs (for the date), the kernel gets
+    that reading for copies of the same bytes, equal to a fresh one; a changed byte is read again."""
+    import json
+
+    c = make_ceremony(tmp_path / "c")
+    frozen = tmp_path / "frozen.json"
+    frozen.write_text(json.dumps({"scope": {"inspection_date": DAY.isoformat()}}), encoding="utf-8")
+    early = nbrun.EarlyKernel(prime={"workbooks": [str(b) for b in c.workbooks], "detachment": str(c.detachment),
+                                     "frozen": str(frozen)})
+    folder = tmp_path / "k"
+    (folder / "inputs").mkdir(parents=True)
+    books = [f"inputs/{shutil.copy(b, folder / 'inputs' / b.name) and b.name}" for b in c.workbooks]
+    code = f"""
+import datetime as dt
+from dsr.inputs import load_detachment, primed
+from dsr.inputs.reader import _read_all, read_inputs
+d, day, books = load_detachment({str(c.detachment)!r}), dt.date.fromisoformat({DAY.isoformat()!r}), {books!r}
+got = read_inputs(books, d, day)
+print(got is primed.recall(books, d, day), got == _read_all(books, d, day, None), len(primed._READINGS))
+with open(books[0], "ab") as f:
+    f.write(b"\\n")
+print(primed.recall(books, d, day) is None)
+"""
+    km = nbrun.start_kernel(folder, early)
+    try:
+        got = _run(km, code)
+        assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True"], got
+    finally:
+        nbrun.stop_kernel(km)
+        early.close()
+
+
+def test_the_record_kernel_client_is_ready_without_waiting_for_a_silent_iopub(tmp_path: Path):
+    """Ready once IOPub carried the kernel_info request's idle status: jupyter_client's own wait then read IOPub
+    until it had been silent for 0.2 s (an empty read), every time."""
+    from queue import Empty
+
+    from jupyter_core.utils import run_sync
+
+    km = nbrun.start_kernel(tmp_path, None)
+    kc = km.client()
+    try:
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)  # the first: the kernel boots, IOPub connects
+        empty_reads = []
+        original = kc.iopub_channel.get_msg
+
+        async def counted(*args, **kwargs):
+            try:
+                return await original(*args, **kwargs)
+            except Empty:
+                empty_reads.append(kwargs.get("timeout"))
+                raise
+
+        kc.iopub_channel.get_msg = counted
+        for _ in range(3):
+            run_sync(kc.wait_for_ready)(timeout=60)
+        assert empty_reads == []
+    finally:
+        kc.stop_channels()
+        nbrun.stop_kernel(km)
+
+
+def test_the_record_kernel_client_is_ready_when_an_older_reply_s_status_was_missed(tmp_path: Path):
+    """The reply read may be to an earlier kernel_info request whose IOPub status went by unread (published before
+    IOPub connected): the status of the request just sent counts too, so the wait ends instead of asking again
+    and again, always one reply behind."""
+    from jupyter_core.utils import run_sync
+
+    km = nbrun.start_kernel(tmp_path, None)
+    kc = km.client()
+    try:
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        missed = kc.kernel_info()  # its reply stays on the shell channel; its statuses are read off IOPub here
+
+        async def read_its_statuses() -> None:
+            while True:
+                msg = await kc.iopub_channel.get_msg(timeout=30)
+                if msg["parent_header"].get("msg_id") == missed and msg["content"].get("execution_state") == "idle":
+                    return
+
+        run_sync(read_its_statuses)()
+        start = time.monotonic()
+        run_sync(kc.wait_for_ready)(timeout=10)
+        assert time.monotonic() - start < 10
+    finally:
+        kc.stop_channels()
+        nbrun.stop_kernel(km)
+
+
+@pytest.mark.slow
+def test_record_from_an_early_kernel_is_byte_identical_to_one_from_an_ordinary_kernel(tmp_path_factory):
+    """make_record's default (the kernel's process started before the refusals, the workbooks primed) makes exactly
+    the record an ordinary kernel started after them makes."""
+    ceremony, early = made_record(tmp_path_factory)
+    ordinary = make_record(params(ceremony), tmp_path_factory.mktemp("ordinary") / "out", CLOCK, early_kernel=False)
+    assert ordinary.record.read_bytes() == early.record.read_bytes()
+    assert ordinary.html.read_bytes() == early.html.read_bytes()

@@ -94,3 +94,37 @@ def test_draw_notebook_is_stored_without_outputs():
     nb = nbrun.read_notebook(NOTEBOOK)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(not c.outputs and c.execution_count is None for c in code)
+
+
+def test_quick_import_leaves_out_what_dsr_never_uses_and_only_while_importing():
+    """In a fresh interpreter: papermill and nbformat load without requests and jsonschema's optional format
+    checkers; papermill's HTTP handler refuses to be used; later imports get the real modules; nbformat still
+    validates."""
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import json, sys
+from dsr.errors import RecordError
+from dsr.record import notebook as n
+n.quick_import("papermill")
+out = {"loaded": sorted(m for m in ("requests", "urllib3", "isoduration", "rfc3987_syntax", "webcolors", "idna")
+                        if m in sys.modules)}
+import papermill.iorw
+try:
+    papermill.iorw.HttpHandler.read("http://example.invalid/x.ipynb")
+except RecordError:
+    out["http"] = "refused"
+import requests, isoduration
+out["later"] = [hasattr(requests, "get"), hasattr(isoduration, "parse_duration")]
+import nbformat
+try:
+    nbformat.validate({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [], "stray": 1})
+except nbformat.ValidationError:
+    out["validates"] = True
+print(json.dumps(out))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got == {"loaded": [], "http": "refused", "later": [True, True], "validates": True}, done.stderr

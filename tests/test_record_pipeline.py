@@ -236,3 +236,11 @@ def test_duplicate_input_names_are_refused(ceremony, tmp_path):
     with pytest.raises(RecordError) as info:
         make_record(params(ceremony, workbooks=(*ceremony.workbooks, other)), tmp_path / "out", CLOCK)
     assert str(info.value) == f"输入文件重名，无法一并附入记录：{other.name}"
+
+
+def test_pipeline_names_the_record_files_as_verify_does():
+    """pipeline keeps its own copy of the record folder's names (so importing it stays light): they must be verify's."""
+    from dsr.record import pipeline, verify
+
+    assert (pipeline.PDF_FILE, pipeline.HTML_FILE, pipeline.SIG_SUFFIX, pipeline.INPUTS_DIR) == (
+        verify.PDF_FILE, verify.HTML_FILE, verify.SIG_SUFFIX, verify.INPUTS_DIR)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,8 @@ def check_witnesses(witnesses: Sequence[Mapping[str, str]], minimum: int, requir
 
 def software_versions() -> dict[str, str]:
     """Python and the versions of the packages that made the record."""
+    from importlib import metadata  # here: a process that only checks or names records does not load it
+
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:

@@ -15,6 +15,8 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,19 +56,44 @@ def check_parameters(nb: nbformat.NotebookNode, params: Mapping[str, object]) ->
         raise RecordError("参数与笔记本不符。" + "；".join(problems))
 
 
-def quick_import(name: str):
-    """Import a module of the Jupyter stack without jsonschema's optional IRI checker.
+# jsonschema's optional format checkers (jsonschema/_format.py imports each if it is installed; JupyterLab and
+# jupyter_events pull them in). nbformat validates notebooks without a format checker, so none of them is used.
+_FORMAT_CHECKERS = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "fqdn", "idna",
+                    "webcolors", "jsonpointer", "uri_template", "isoduration")
 
-    jsonschema imports rfc3987_syntax when it is installed (JupyterLab pulls it in), which builds
-    an Earley parser at import time: about 3 s of CPU per process, for a format nbformat never uses.
+
+class _NoHTTP(types.ModuleType):
+    """Stands in for `requests` while papermill is imported: papermill.iorw imports it for its HTTP notebook
+    handler, which dsr never uses (it runs a notebook it holds, and writes none back)."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # what the import system looks for (a package's __path__ …)
+            raise AttributeError(name)
+        raise RecordError("dsr 不经网络读写笔记本：papermill 的 HTTP 处理未加载")
+
+
+def quick_import(name: str):
+    """Import a module of the Jupyter stack without what dsr never uses and would pay for at import.
+
+    - jsonschema's optional format checkers: rfc3987_syntax (pulled in by JupyterLab) builds an Earley parser at
+      import, about 3 s of CPU per process; the others (isoduration with arrow and dateutil, rfc3986_validator,
+      webcolors …) about 0.07 s more, all for formats nbformat never checks.
+    - papermill's `requests` (urllib3, http.cookiejar, charset_normalizer: ~30 % of importing papermill, ~0.1 s
+      of CPU), which only its HTTP handler would use; papermill keeps a stub that refuses to be used.
+    Blocked only while the module is first imported; later imports elsewhere get the real modules.
     """
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return importlib.import_module(name)
-    sys.modules["rfc3987_syntax"] = None  # makes `import rfc3987_syntax` raise ImportError
+    blocked: dict[str, Any] = {}
+    if "jsonschema" not in sys.modules:
+        blocked.update((m, None) for m in _FORMAT_CHECKERS if m not in sys.modules)  # None: ImportError
+    if "papermill.iorw" not in sys.modules and "requests" not in sys.modules:
+        blocked["requests"] = _NoHTTP("requests")
+    sys.modules.update(blocked)
     try:
         return importlib.import_module(name)
     finally:
-        del sys.modules["rfc3987_syntax"]
+        for module, stand_in in blocked.items():
+            if sys.modules.get(module, 0) is stand_in:
+                del sys.modules[module]
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
@@ -141,13 +168,56 @@ def _kernel_manager_class():
     """An AsyncKernelManager that keeps the clients it made, so the runner can close their channels."""
     global _KM_CLASS
     if _KM_CLASS is None:
+        from jupyter_client.asynchronous import AsyncKernelClient
         from jupyter_client.manager import AsyncKernelManager
+
+        class RecordKernelClient(AsyncKernelClient):
+            async def wait_for_ready(self, timeout: float | None = None) -> None:
+                """jupyter_client's wait for a kernel_info reply with IOPub connected, but ready as soon as IOPub
+                has carried that request's idle status: jupyter_client then read IOPub until it had been silent
+                for 0.2 s, every time (nbclient takes only the messages of its own requests from IOPub)."""
+                from queue import Empty
+
+                deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+                asked: set[str] = set()
+                while True:
+                    asked.add(self.kernel_info())
+                    try:
+                        msg = await self.shell_channel.get_msg(timeout=1)
+                    except Empty:
+                        pass
+                    else:
+                        if msg["msg_type"] == "kernel_info_reply" and await self._idle_seen(asked):
+                            self._handle_kernel_info_reply(msg)
+                            return
+                    if not await self._async_is_alive():
+                        raise RuntimeError("Kernel died before replying to kernel_info")
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("Kernel didn't respond in %d seconds" % timeout)
+
+            async def _idle_seen(self, asked: set[str]) -> bool:
+                """Read IOPub up to the kernel's idle status after one of the `asked` requests (the one answered or
+                a later one: an earlier status may have been published before IOPub was connected); False if it
+                is silent for 0.2 s first (not connected yet: ask again)."""
+                from queue import Empty
+
+                give_up = time.monotonic() + 5
+                while time.monotonic() < give_up:
+                    try:
+                        msg = await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        return False
+                    if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                            and msg["parent_header"].get("msg_id") in asked):
+                        return True
+                return False
 
         class RecordKernelManager(AsyncKernelManager):
             nursery: Any = None  # a KernelNursery: fork the kernel from it instead of starting a new interpreter
             made: list
 
             def client(self, **kwargs: Any):
+                self.client_factory = RecordKernelClient
                 kc = super().client(**kwargs)
                 self.__dict__.setdefault("made", []).append(kc)
                 return kc
@@ -204,6 +274,13 @@ def stop_kernel(km) -> None:
         try:
             if km.has_kernel:
                 await km.provisioner.kill()
+                # Wait for the killed process itself: the provisioner's wait polls every 0.1 s.
+                process = km.provisioner.process
+                if process is not None:
+                    try:
+                        process.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        pass
                 await km.provisioner.wait()
         finally:
             for kc in km.__dict__.get("made", ()):
@@ -261,6 +338,25 @@ def notebook_imports(path: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+# Modules a record's kernel loads once it runs that neither `from ipykernel import kernelapp` nor the notebook's
+# import lines load: ipykernel's start-up (psutil, IPython's inspector, debugger and completer helpers, the
+# storemagic extension, tornado's queues) and what the cells import on first use (segno for the QR code and
+# what its writers import, importlib.metadata's e-mail parser). A nursery and an early kernel import them
+# beforehand, with the rest: about 0.05 s of CPU less after a kernel is asked for.
+KERNEL_PRELOAD = ("psutil", "faulthandler", "IPython.core.completerlib", "IPython.core.oinspect",
+                  "IPython.core.debugger", "IPython.extensions.storemagic", "tornado.gen", "tornado.locks",
+                  "tornado.queues", "tornado.platform.asyncio", "segno", "segno.writers", "email.parser")
+
+
+def _preload(notebook: Path) -> None:
+    """Import the notebook's modules and KERNEL_PRELOAD (names that are not modules are skipped)."""
+    for name in (*notebook_imports(notebook), *KERNEL_PRELOAD):
+        try:
+            quick_import(name)
+        except Exception:  # noqa: BLE001 - `from a import function` names no module; the kernel imports for real
+            pass
+
+
 class NurseryError(RecordError):
     """The nursery cannot fork a kernel (it died, or it is not supported here)."""
 
@@ -283,13 +379,22 @@ class Prime:
 
 
 def _prime(plain: Mapping[str, Any] | None) -> None:
-    """In the nursery, before any kernel: read the batch's workbooks once (dsr.inputs.primed); never fails."""
+    """Before any kernel: read the workbooks once (dsr.inputs.primed); never fails.
+
+    `plain` is Prime.plain(), or for a lone record's EarlyKernel the same with `frozen` (the committed
+    frozen inputs, whose inspection date the notebook uses) instead of `on`.
+    """
     if not plain:
         return
     try:
         from dsr.inputs import load_detachment, primed
 
-        primed.prime(plain["workbooks"], load_detachment(plain["detachment"]), dt.date.fromisoformat(plain["on"]))
+        if "on" in plain:
+            on = dt.date.fromisoformat(plain["on"])
+        else:
+            frozen = json.loads(Path(plain["frozen"]).read_text(encoding="utf-8"))
+            on = dt.date.fromisoformat(frozen["scope"]["inspection_date"])
+        primed.prime(plain["workbooks"], load_detachment(plain["detachment"]), on)
     except Exception:  # noqa: BLE001, S110 - a kernel then reads the workbooks itself, and reports any problem
         pass
 
@@ -371,6 +476,82 @@ class KernelNursery:
             self._proc.kill()
             self._proc.wait()
         self._reply.close()
+
+
+class EarlyKernel:
+    """A lone record's kernel process, started before the refusals so that its start-up overlaps them.
+
+    At once it imports ipykernel and the modules the notebook imports (what a nursery's kernels inherit)
+    and, given `prime`, reads the workbooks (dsr.inputs.primed; a lone record has no nursery to prime from),
+    then waits. It becomes a kernel only when `launch` is called — by start_kernel's manager, once every
+    refusal has passed and the record's folder exists: then it initialises the IPython kernel exactly as
+    `python -m ipykernel_launcher ARGS` would, in that folder, with that environment (KERNEL_CODE: no
+    debugger). Until then it runs no kernel and writes nothing; `close` ends it (a refusal). It is a child
+    of this process in a session of its own, as jupyter_client starts a kernel, and it is the kernel itself
+    (no fork): one process, one record. It dies with the thread that started it (Linux PR_SET_PDEATHSIG).
+    """
+
+    def __init__(self, notebook: Path | None = None, prime: Mapping[str, Any] | None = None):
+        """`prime`: {"workbooks", "detachment", "frozen"} (paths) to read before the kernel is asked for."""
+        if not nursery_supported():
+            raise NurseryError("此系统不支持预先启动内核")
+        self._launched = False
+        primed = json.dumps(dict(prime) if prime else None, ensure_ascii=False)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", "from dsr.record.notebook import _early_main; _early_main()",
+             str(os.getpid()), str(notebook or DEFAULT_NOTEBOOK), primed],
+            stdin=subprocess.PIPE, close_fds=True, start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def alive(self) -> bool:
+        return not self._launched and self._proc.poll() is None
+
+    @staticmethod
+    def can_launch(kernel_cmd: Sequence[str]) -> bool:
+        """Only the standard ipykernel command line of this interpreter becomes this process."""
+        return KernelNursery.can_launch(kernel_cmd) and kernel_cmd[0] == sys.executable
+
+    def launch(self, kernel_cmd: Sequence[str], cwd: str | None, env: Mapping[str, str] | None) -> subprocess.Popen:
+        """Make this process the kernel of `kernel_cmd`'s arguments, in `cwd`, with `env`; its Popen handle."""
+        if self._launched or self._proc.poll() is not None:
+            raise NurseryError("预先启动的内核进程不可用")
+        self._launched = True
+        # As jupyter_client's launcher does: the kernel knows the process that manages it (this one, its parent).
+        env = {**(env or os.environ), "JPY_PARENT_PID": str(os.getpid())}
+        # ipykernel read JPY_PARENT_PID when the process imported it, before this environment: say it again.
+        argv = [*kernel_cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
+        request = {"argv": argv, "cwd": cwd or os.getcwd(), "env": env}
+        try:
+            self._proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+            self._proc.stdin.close()  # as jupyter_client's launcher closes a kernel's stdin
+        except (OSError, ValueError) as exc:
+            self._proc.kill()
+            self._proc.wait()
+            raise NurseryError(f"预先启动的内核进程不可用：{exc}") from exc
+        return self._proc
+
+    def close(self) -> None:
+        """End the process unless it became a kernel (its manager stops that); reap it either way."""
+        if not self._launched:
+            self._launched = True
+            if self._proc.poll() is None:
+                self._proc.kill()
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            self._proc.wait()
+        elif self._proc.poll() is None:
+            # Launched: stop_kernel kills and reaps the kernel; only a kernel left running is killed here.
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except OSError:
+                self._proc.kill()
+            self._proc.wait()
 
 
 class SharedNursery:
@@ -533,11 +714,7 @@ def _nursery_main() -> None:
     sys.modules["debugpy"] = None  # no debugger in the kernels (see KERNEL_CODE)
     from ipykernel import debugger, kernelapp  # noqa: F401 - the point is to have them imported
 
-    for name in notebook_imports(Path(notebook)):
-        try:
-            quick_import(name)
-        except Exception:  # noqa: BLE001 - `from a import function` names no module; the kernel imports for real
-            pass
+    _preload(Path(notebook))
     _prime(prime)
     # What is loaded and read now stays: no kernel's collector walks it (no copy-on-write of its pages).
     gc.freeze()
@@ -555,6 +732,48 @@ def _nursery_main() -> None:
             os.wait()
         except ChildProcessError:
             break
+
+
+def _early_main() -> None:
+    """EarlyKernel's process: import what a kernel and the notebook need, read the workbooks, then wait for the
+    one request on stdin and become that kernel (EOF without a request: a refused record, exit)."""
+    parent, notebook = int(sys.argv[1]), sys.argv[2]
+    prime = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
+    _die_with_parent(parent)
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
+        del sys.path[0]
+    sys.modules["debugpy"] = None  # no debugger in the kernel (see KERNEL_CODE)
+    from ipykernel import kernelapp
+
+    _preload(Path(notebook))
+    _prime(prime)
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        os._exit(0)
+    request = json.loads(line)
+    code = 1
+    try:
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)  # the request pipe is done with; the kernel's stdin reads nothing
+        os.close(devnull)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [sys.executable, *request["argv"]]
+        kernelapp.launch_new_instance(argv=list(request["argv"]))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def _fork_kernel(request: Mapping[str, Any], close: Sequence[int]) -> dict[str, Any]:

@@ -13,7 +13,11 @@ from pathlib import Path
 from dsr.errors import RecordError
 from dsr.record import notebook as nbrun
 from dsr.record.build import RECORD_FILE, check_file_name, check_witnesses, input_sources, record_id
-from dsr.record.verify import HTML_FILE, INPUTS_DIR, PDF_FILE, SIG_SUFFIX
+
+# The record folder's names, as dsr.record.verify has them (a test checks they are the same). Not imported from
+# it: verify loads asyncio and cryptography's X.509, and a lone record's kernel process starts only once this
+# module is imported (make_record starts it first).
+PDF_FILE, HTML_FILE, SIG_SUFFIX, INPUTS_DIR = "record.pdf", "record.html", ".p7s", "inputs"
 
 # Attachment kinds: the PDF/A-3 relationship each gets.
 RECORD_TITLE = "消防监督“双随机、一公开”抽查记录"
@@ -123,35 +127,52 @@ def _load_rules(path: Path):
 
 
 def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetime | None = None, *,
-                nursery: nbrun.KernelNursery | None = None) -> RecordPaths:
+                nursery: nbrun.KernelNursery | None = None, early_kernel: bool = True) -> RecordPaths:
     """Build, render, sign and write one brigade's record into `out_dir` (created; refused if it holds a record).
 
     `clock` is the record's created_at (ISO 8601 with offset); `now` is the real time the
     signing certificate must be valid at (default: the system clock). `nursery`: fork the record's
     fresh kernel from this `KernelNursery` (a batch worker keeps one) instead of starting a new
-    interpreter.
+    interpreter. Without one, the kernel's process is started before the refusals (`EarlyKernel`: it imports
+    and reads the workbooks while they are checked, and becomes the kernel only once they pass);
+    `early_kernel=False` starts an ordinary kernel after them instead.
     """
-    from dsr.record.pdf import parse_clock
-
-    parse_clock(clock)
-    out_dir = Path(out_dir)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    identity, files = _preflight(params, out_dir, now)
-    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    km = None
+    early = _early_kernel(params) if nursery is None and early_kernel else None
+    staging = km = None
     try:
+        from dsr.record.pdf import parse_clock
+
+        parse_clock(clock)
+        out_dir = Path(out_dir)
+        now = now or dt.datetime.now(dt.timezone.utc)
+        identity, files = _preflight(params, out_dir, now)
+        staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
         # Every refusal is made: start the kernel now, so it boots while this process stages the inputs.
-        km = nbrun.start_kernel(staging, nursery)
+        km = nbrun.start_kernel(staging, nursery or early)
         _write_record(params, staging, files, identity, clock, km)
         _publish(staging, out_dir)
     finally:
         nbrun.stop_kernel(km)
-        if staging.exists():
+        if early is not None:
+            early.close()  # a refusal: the process never became a kernel, and ends here
+        if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return paths_of(out_dir)
+
+
+def _early_kernel(params: RecordParams) -> nbrun.EarlyKernel | None:
+    """Start the record's kernel process now (see EarlyKernel); None where it cannot be (not Linux)."""
+    if not nbrun.nursery_supported():
+        return None
+    prime = {"workbooks": [str(Path(p).resolve()) for p in params.workbooks],
+             "detachment": str(Path(params.detachment).resolve()), "frozen": str(Path(params.frozen).resolve())}
+    try:
+        return nbrun.EarlyKernel(params.notebook, prime)
+    except OSError:
+        return None
 
 
 def _publish(staging: Path, out_dir: Path) -> None:
@@ -216,7 +237,10 @@ def _write_record(params: RecordParams, staging: Path, files, identity, clock: s
         attachments.append(Attachment(name, data, "Source", kind))
     nb = nbrun.read_notebook(params.notebook or nbrun.DEFAULT_NOTEBOOK)
     parameters = notebook_parameters(params, files, identity.describe(), clock)
-    # While the kernel works in its own process, this process loads the renderers on the other core.
+    nbrun.quick_import("papermill")
+    # This thread's own work before the notebook runs is done (the kernel is still starting): while the kernel
+    # works in its own process, a thread loads the renderers. Started earlier, it would share this thread's
+    # interpreter lock with the steps above and delay the kernel's first cell.
     warm = threading.Thread(target=_warm_up, name="dsr-record-warm-up", daemon=True)
     warm.start()
     try:

@@ -181,9 +181,9 @@ def test_an_attached_workbook_is_stored_as_it_is():
     assert pdf_attachments(data) == {"名录库.xlsx": workbook, "record.json": b"{}" * 3000}
 
 
-def test_prepare_leaves_a_render_only_glyph_sized_c_types_to_parse():
-    """After pdf.prepare(), a fresh process's first render parses no C type but the glyph arrays sized by the
-    document (WeasyPrint's own calls: the list in pdf._FIXED_C_TYPES is complete and valid)."""
+def test_prepare_leaves_a_render_no_c_type_to_parse():
+    """After pdf.prepare(), a fresh process's first render parses no C type: the list in pdf._FIXED_C_TYPES is
+    complete and valid, and the glyph arrays sized by the document are built without pycparser."""
     code = (
         "import cffi.cparser as cp\n"
         "from dsr.record.pdf import Attachment, html_to_pdf, prepare\n"
@@ -192,13 +192,39 @@ def test_prepare_leaves_a_render_only_glyph_sized_c_types_to_parse():
         "real = cp.Parser._parse\n"
         "cp.Parser._parse = lambda self, src: seen.append(src) or real(self, src)\n"
         f"html_to_pdf({GOLDEN_HTML.read_bytes()!r}, [Attachment('record.json', b'{{}}', 'Data')], {CLOCK!r})\n"
-        "import re\n"
-        "other = [s for s in seen if not re.fullmatch(r'void __dummy\\(\\s*hb_codepoint_t\\[\\d+\\]\\s*\\);', s.strip())]\n"
-        "print(len(seen), other)\n"
+        "from weasyprint.text.ffi import ffi\n"
+        "print(len(seen), sum(1 for k in ffi._parsed_types if k.startswith('hb_codepoint_t[')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    count, other = done.stdout.strip().split(" ", 1)
-    assert other == "[]" and int(count) > 0
+    parsed, arrays = done.stdout.split()
+    assert parsed == "0" and int(arrays) > 2
+
+
+def test_glyph_arrays_are_the_types_cffi_parses_and_give_the_same_bytes(monkeypatch):
+    """A glyph array built without the parser is the type cffi's parser gives for the same text, and the PDF is
+    byte for byte the one rendered with cffi parsing every size."""
+    from cffi import model
+
+    from dsr.record import pdf
+
+    ffi = pdf._c_types()
+    assert isinstance(ffi._parsed_types, pdf._ParsedTypes)
+    for size in (1, 7, 623, 65536):
+        built = ffi.typeof(f"hb_codepoint_t[{size}]")
+        with ffi._lock:
+            parsed = ffi._parser.parse_type(f"hb_codepoint_t[{size}]")
+            assert parsed == model.ArrayType(ffi._parsed_types._item, size)
+            assert ffi._get_cached_btype(parsed) is built
+        assert ffi.sizeof(built) == 4 * size
+    with pytest.raises(KeyError):
+        ffi._parsed_types["hb_codepoint_t[x]"]
+    html = GOLDEN_HTML.read_bytes()
+    built_pdf = html_to_pdf(html, [], CLOCK)
+    plain = {k: v for k, v in ffi._parsed_types.items() if not pdf._GLYPH_ARRAY.fullmatch(k)}
+    with monkeypatch.context() as patch:
+        patch.setattr(ffi, "_parsed_types", plain)
+        assert html_to_pdf(html, [], CLOCK) == built_pdf
+    assert any(pdf._GLYPH_ARRAY.fullmatch(k) for k in plain)  # cffi parsed them this time
 
 
 def test_the_records_stylesheet_is_parsed_once_per_process_with_the_same_bytes(monkeypatch):

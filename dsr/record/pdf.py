@@ -170,10 +170,49 @@ def _is_zip_file(stream) -> bool:
 
 
 # C types WeasyPrint 70 hands to Pango and HarfBuzz in every document; cffi parses each the first time it is
-# used (pycparser, re-reading every declared typedef: 5-20 ms each). Arrays sized by a document's glyphs
-# ("hb_codepoint_t[623]") are parsed again for every new size: that cannot be done ahead.
+# used (pycparser, re-reading every declared typedef: 5-20 ms each).
 _FIXED_C_TYPES = ("PangoFcFontMap *", "char[]", "PangoRectangle *", "PangoLogAttr[]", "unsigned int *",
                   "hb_tag_t[100]", "char[4]", "hb_codepoint_t[11]")
+# Arrays sized by a document's glyphs: WeasyPrint's font subsetting asks for two per font ("hb_codepoint_t[623]"),
+# and each new size would be parsed again (4-10 ms each, six per record).
+_GLYPH_ARRAY = re.compile(r"hb_codepoint_t\[([0-9]+)\]")
+
+
+class _ParsedTypes(dict):
+    """cffi's table of parsed C types (`FFI._parsed_types`, looked up by the declaration's text before
+    parsing it) for WeasyPrint's ffi, which builds a missing "hb_codepoint_t[N]" as cffi does after parsing it
+    — the array type of N of the parsed item type (`model.ArrayType`), made under cffi's lock — without
+    pycparser. Any other missing declaration is parsed by cffi as before."""
+
+    def __init__(self, ffi, parsed: dict):
+        super().__init__(parsed)
+        self._ffi = ffi
+        with ffi._lock:
+            self._item = ffi._parser.parse_type("hb_codepoint_t")
+
+    def __missing__(self, key):
+        match = _GLYPH_ARRAY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            raise KeyError(key)
+        from cffi import model
+
+        with self._ffi._lock:
+            result = self._ffi._get_cached_btype(model.ArrayType(self._item, int(match[1]))), False
+        self[key] = result
+        return result
+
+
+@lru_cache(maxsize=1)
+def _c_types():
+    """WeasyPrint's ffi with the fixed C types parsed and glyph-sized arrays built without parsing."""
+    import_weasyprint()
+    from weasyprint.text.ffi import ffi
+
+    for name in _FIXED_C_TYPES:
+        ffi.typeof(name)
+    if not isinstance(ffi._parsed_types, _ParsedTypes):
+        ffi._parsed_types = _ParsedTypes(ffi, ffi._parsed_types)
+    return ffi
 
 
 def prepare() -> None:
@@ -184,10 +223,7 @@ def prepare() -> None:
     _record_html_class()
     _font_config()
     _record_sheet()
-    from weasyprint.text.ffi import ffi
-
-    for name in _FIXED_C_TYPES:
-        ffi.typeof(name)
+    _c_types()
 
 
 def parse_clock(clock: str) -> dt.datetime:
@@ -236,6 +272,7 @@ def html_to_pdf(html: bytes, attachments: list[Attachment] | tuple[Attachment, .
                               relationship=a.relationship, created=when, modified=when)
         for a in attachments
     ]
+    _c_types()
     text, sheets = _own_sheet(html.decode("utf-8"))
     document = _record_html_class()(string=text, url_fetcher=_fetcher(), base_url=None)
     # The process's font configuration, unless another thread is rendering with it right now.

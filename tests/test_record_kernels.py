@@ -327,7 +327,8 @@ def test_a_refused_record_ends_its_early_kernel(tmp_path: Path, monkeypatch):
 
 def test_an_early_kernel_reads_the_workbooks_before_it_is_asked_for(tmp_path: Path):
     """Primed with the record's workbooks, detachment and committed frozen inputs (for the date), the kernel gets
-    that reading for copies of the same bytes, equal to a fresh one; a changed byte is read again."""
+    that reading for copies of the same bytes, equal to a fresh one; a changed byte is read again. What it loaded
+    and read beforehand is frozen for the collector."""
     import json
 
     c = make_ceremony(tmp_path / "c")
@@ -348,11 +349,13 @@ print(got is primed.recall(books, d, day), got == _read_all(books, d, day, None)
 with open(books[0], "ab") as f:
     f.write(b"\\n")
 print(primed.recall(books, d, day) is None)
+import gc
+print(gc.get_freeze_count() > 0)  # what was loaded and read before the kernel was asked for: not walked again
 """
     km = nbrun.start_kernel(folder, early)
     try:
         got = _run(km, code)
-        assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True"], got
+        assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True", "True"], got
     finally:
         nbrun.stop_kernel(km)
         early.close()

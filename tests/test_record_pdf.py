@@ -139,7 +139,10 @@ def test_a_process_renders_with_one_font_configuration_and_the_same_bytes(monkey
 def test_each_stream_is_compressed_once_and_the_bytes_are_unchanged(monkeypatch):
     """pydyf makes a stream's bytes for the file and again for PDF/A's /ID digest; the finisher makes each
     font, page and attachment stream once (only pydyf's own object and xref streams are made twice), and
-    the PDF is byte for byte the one without it."""
+    the PDF is byte for byte the one pydyf writes without it when it deflates at the same level."""
+    import types
+    import zlib
+
     import pydyf
 
     from dsr.record import pdf
@@ -153,14 +156,37 @@ def test_each_stream_is_compressed_once_and_the_bytes_are_unchanged(monkeypatch)
         made.setdefault(id(self), [self, 0])[1] += 1
         return original.fget(self)
 
+    deflated = pdf._deflated
+
+    def counted_deflate(stream):
+        made.setdefault(id(stream), [stream, 0])[1] += 1
+        return deflated(stream)
+
     with monkeypatch.context() as patch:
         patch.setattr(pydyf.Stream, "data", property(counted))
+        patch.setattr(pdf, "_deflated", counted_deflate)
         once = html_to_pdf(html, attachments, CLOCK)
     twice = [obj.extra.get("Type") for obj, n in made.values() if n > 1]
     assert len(made) > 20 and set(twice) <= {"/ObjStm", "/XRef"}
     with monkeypatch.context() as patch:
         patch.setattr(pdf, "_compress_once", lambda document, pdf_: None)
+        level_nine = html_to_pdf(html, attachments, CLOCK)
+        # pydyf at DEFLATE_LEVEL for every stream but the object and xref streams it makes while writing
+        shim = types.SimpleNamespace(compress=zlib.compress,
+                                     compressobj=lambda level=-1: zlib.compressobj(level=pdf.DEFLATE_LEVEL))
+
+        def at_level(self):
+            if self.extra.get("Type") in ("/ObjStm", "/XRef"):
+                return original.fget(self)
+            pydyf.zlib = shim
+            try:
+                return original.fget(self)
+            finally:
+                pydyf.zlib = zlib
+
+        patch.setattr(pydyf.Stream, "data", property(at_level))
         assert html_to_pdf(html, attachments, CLOCK) == once
+    assert pdf.DEFLATE_LEVEL == 6 and level_nine != once and len(level_nine) < len(once) < len(level_nine) * 1.02
 
 
 def test_an_attached_workbook_is_stored_as_it_is():

@@ -249,3 +249,32 @@ def test_what_later_chunks_skip_still_gives_every_message(tmp_path, monkeypatch)
                          (92, "含有不可选的值「火箭」"), (101, "不能为负数")):
         assert any(f"第 {row} 行" in p and message in p for p in problems), (row, message)
     assert len(units) == 120 - 5 and {u.facilities for u in units} >= {("室内消火栓系统", "灭火器")}
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_pieces_shorter_than_a_row_give_what_a_whole_read_gives(tmp_path, monkeypatch, shared):
+    """The sheet XML read in pieces shorter than a row and cut into windows of a few rows (rows, markers and
+    `</sheetData>` split between pieces): the same messages and values as a whole read, and no whole read after
+    all (every window was taken as cut)."""
+    from dsr.inputs import reader
+
+    rows = _mixed_rows(200)
+    rows[120]["建筑面积（平方米）"] = 300.5
+    path = (write_shared_xlsx if shared else write_xlsx)(tmp_path / "units.xlsx", UNITS, rows)
+    calls = []
+    once = reader._read_file_once
+
+    def spy(*args, windowed, **kwargs):
+        calls.append(windowed)
+        return once(*args, windowed=windowed, **kwargs)
+
+    monkeypatch.setattr(reader, "_read_file_once", spy)
+    results = []
+    for window, piece in ((1 << 40, 1 << 20), (4096, 97), (2048, 1000), (8192, 4096)):
+        monkeypatch.setattr(sources, "WINDOW", window)
+        monkeypatch.setattr(sources, "_CHUNK", piece)
+        one = read_one(path, DETACHMENT, ON)
+        results.append(([p.render() for p in one.problems], [x.value for x in one.values]))
+        assert _problems([path]) == _problems([path], check_inputs)
+    assert all(r == results[0] for r in results[1:])
+    assert False not in calls and len(results[0][0]) == 11

@@ -8,16 +8,17 @@ import hashlib
 import io
 import itertools
 import posixpath
+import os
 import queue
 import re
+import struct
 import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
-from operator import add
+from itertools import repeat
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -307,7 +308,7 @@ class SheetStream:
         self._members: dict[str, bytes] = {}
         self._strings: Future | None = None  # a large shared-strings table, read once (see `_strings`)
         self._zip: zipfile.ZipFile | None = None  # the open workbook, while the table read once may be needed again
-        self._entries: list[int] | None = None  # where each entry of a smaller one starts (see `_window`)
+        self._entries: _Entries | None = None  # where the entries of a smaller one start (see `_window`)
         self._done = False
         self._pool = ThreadPoolExecutor(_PARSERS, thread_name_prefix="dsr-window")
         self._thread = threading.Thread(target=self._produce, name="dsr-sheet-stream", daemon=True)
@@ -381,7 +382,7 @@ class SheetStream:
         if not scan.windowable:
             raise Unordered(self.sheet)
         members = {n: b for n, b in self._members.items() if n != _SHARED_STRINGS}  # head and tail hold no cells
-        book = python_calamine.CalamineWorkbook.from_filelike(_window_book(members, self.part, scan.head + scan.tail))
+        book = _workbook(_book(members, self.part, [scan.head, scan.tail]))
         self.problems = _merge_problems(self.path.name, self.sheet, book.get_sheet_by_name(self.sheet))
         return None
 
@@ -418,7 +419,7 @@ class SheetStream:
                     self._members = {n: b for n, b in self._members.items() if n != _SHARED_STRINGS}
                     self._zip = zf
                 elif _plain(table):
-                    self._entries = _entry_starts(table)
+                    self._entries = _Entries(table)
                 del table
                 with fh:
                     scan = self._cut(fh, info.file_size)
@@ -428,93 +429,148 @@ class SheetStream:
             if scan is not None:
                 self._put("end", scan)
 
-    def _window(self, head: bytes, rows: bytes, closing: bytes) -> tuple[Future, bool]:
-        """Submit one window (the sheet's head, whole rows, the closing tags) to the parsing pool.
+    def _window(self, head: bytes, buf: bytes, start: int, end: int, closing: bytes) -> tuple[Future, bool]:
+        """Submit one window (the sheet's head, the whole rows buf[start:end], the closing tags) to the parsing pool.
 
         Returns its future and whether its text cells will hold shared-string indices (see `_strings`).
         """
         members = self._members
         if self._strings is not None:
+            rows = buf[start:end]
             if _indexable(rows):  # calamine need not parse the table again
-                xml = b"".join((head, rows.replace(_SST_CELL, _INDEX_CELL), closing))
-                return self._pool.submit(_parse_window, _window_book(members, self.part, xml), self.sheet), True
+                xml = [head, rows.replace(_SST_CELL, _INDEX_CELL), closing]
+                return self._pool.submit(_parse_window, _book(members, self.part, xml), self.sheet), True
             members = {**members, _SHARED_STRINGS: self._zip.read(_SHARED_STRINGS)}
-        xml = b"".join((head, rows, closing))
+            xml = [head, rows, closing]
+        else:
+            xml = [head, memoryview(buf)[start:end], closing]
         whole = None
-        if self._entries is not None:  # the table up to the last entry these rows seem to cite (see `_prefix`)
-            cited = max(map(int, _SST_INDEX.findall(rows, max(0, len(rows) - _TAIL))), default=-1) + 1
-            if cited < len(self._entries):
-                whole = members
-                table = members[_SHARED_STRINGS]
-                members = {**members, _SHARED_STRINGS: table[:self._entries[cited]] + table[table.rindex(b"</"):]}
-        return self._pool.submit(_parse_window, _window_book(members, self.part, xml), self.sheet, whole,
-                                 self.part), False
+        if self._entries is not None:  # the table up to the last entry these rows seem to cite (see `_Entries`)
+            cited = max(map(int, _SST_INDEX.findall(buf, max(start, end - _TAIL), end)), default=-1) + 1
+            cut = self._entries.start(cited)
+            if cut is not None:
+                whole = _book(members, self.part, xml)
+                members = {**members, _SHARED_STRINGS: self._entries.prefix(cut)}
+        return self._pool.submit(_parse_window, _book(members, self.part, xml), self.sheet, whole), False
 
     def _cut(self, fh, size: int) -> SheetScan | None:
-        scanner = _Scanner()
-        pending: list[bytes] = []  # sheet XML not yet in a window (from the start until the head is known)
-        pending_size = 0
+        scanner = _RowScanner()
         closing = b""  # </sheetData> and the root element's end tag
         reported = 0  # formula cells already handed over
         # The first window is small, so that the caller's thread starts early; each next one twice the size of
         # the last, up to WINDOW (twice that when the shared-strings table is cut per window: see _CUT_SCALE)
         target = max(1, WINDOW >> _RAMP)
-        while True:
-            if self._stop.is_set():
+        for buf, start, end in scanner.regions(fh, lambda: target, self._stop):
+            if not closing:
+                root = _ROOT.match(scanner.head)
+                if root is None:
+                    raise Unordered(self.sheet)
+                closing = b"</sheetData></" + root.group(1) + b">"
+            if not scanner.windowable:
+                raise Unordered(self.sheet)
+            if not self._parse:
+                continue
+            # cut before waiting for a slot, so that the window is submitted the moment one frees
+            if not self._slot():
                 return None
-            # pieces of up to 4 MiB: each read gives up the GIL a few times (file, zlib, CRC), and getting it back
-            # from the busy caller's thread can take a switch interval (5 ms) each time
-            chunk = fh.read(max(_CHUNK, min(target, 4 * _CHUNK)))
-            had_head = scanner.head is not None
-            scanner.feed(chunk)
-            pending.append(chunk)
-            pending_size += len(chunk)
-            if scanner.head is None:
-                if pending_size > 2 * WINDOW:  # no plain <sheetData> near the start: read the sheet whole
-                    raise Unordered(self.sheet)
-            else:
-                if not had_head:
-                    root = _ROOT.match(scanner.head)
-                    if root is None:
-                        raise Unordered(self.sheet)
-                    closing = b"</sheetData></" + root.group(1) + b">"
-                    rest = b"".join(pending)[len(scanner.head):]
-                    pending, pending_size = [rest], len(rest)
-                if not scanner.windowable:
-                    raise Unordered(self.sheet)
-                if not self._parse:
-                    pending, pending_size = [], 0
-                elif pending_size >= target or not chunk:
-                    buf = b"".join(pending)
-                    # the rows end at </sheetData>, and lie in the part of the XML the scanner has checked
-                    stop = buf.find(b"</sheetData>") if scanner.after is not None else len(buf) - len(scanner.carry)
-                    end = buf.rfind(_ROW_END, 0, stop if stop >= 0 else len(buf))
-                    if end < 0:
-                        pending, pending_size = [buf], len(buf)
-                    else:
-                        end += len(_ROW_END)
-                        pending, pending_size = [buf[end:]], len(buf) - end
-                        rows = buf[:end]
-                        del buf
-                        # cut before waiting for a slot, so that the window is submitted the moment one frees
-                        if not self._slot():
-                            return None
-                        if self._parse:
-                            future, indexed = self._window(scanner.head, rows, closing)
-                        else:  # the rows are no longer wanted (finish): only the formulas are handed over
-                            self._slots.release()
-                            future, indexed = None, False
-                        del rows
-                        if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS], indexed)):
-                            return None
-                        target = min(2 * target, WINDOW if self._entries is None else _CUT_SCALE * WINDOW)
-                        reported = min(len(scanner.found), _MAX_FORMULAS)
-            if not chunk:
-                break
+            if self._parse:
+                future, indexed = self._window(scanner.head, buf, start, end, closing)
+            else:  # the rows are no longer wanted (finish): only the formulas are handed over
+                self._slots.release()
+                future, indexed = None, False
+            del buf
+            if not self._put("window", (future, scanner.found[reported:_MAX_FORMULAS], indexed)):
+                return None
+            target = min(2 * target, WINDOW if self._entries is None else _CUT_SCALE * WINDOW)
+            reported = min(len(scanner.found), _MAX_FORMULAS)
+        if self._stop.is_set():
+            return None
+        if scanner.head is not None and not scanner.windowable:
+            raise Unordered(self.sheet)
         if reported < min(len(scanner.found), _MAX_FORMULAS) and not self._put(
                 "window", (None, scanner.found[reported:_MAX_FORMULAS], False)):
             return None
         return scanner.result(size, self.part)
+
+
+class _RowScanner:
+    """`_Scanner`'s pass over a sheet's XML for a windowed read: the XML is read in pieces and cut after a `</row>`
+    into regions of whole rows, each scanned once, whole (no cell or marker is split between two pieces, so the
+    pieces are neither copied nor carried over); the head and the tail are kept, not yielded. The tail (from
+    `</sheetData>`) holds no cells and is not searched for formulas."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.head: bytes | None = None
+        self.tail: bytes | None = None
+        self.windowable = True
+
+    def regions(self, fh, target, stop: threading.Event) -> Iterator[tuple[bytes, int, int]]:
+        """(buf, start, end): buf[start:end] are whole rows, about target() bytes of them at a time."""
+        pending = b""  # XML read and not yet yielded (after the head, once that is known)
+        eof = False
+        while not eof:
+            want, pieces, have = target(), [pending], len(pending)
+            while True:  # at least one read, so that a row longer than the window still ends
+                if stop.is_set():
+                    return
+                # pieces of up to 4 MiB: each read gives up the GIL a few times (file, zlib, CRC), and getting it
+                # back from the busy caller's thread can take a switch interval (5 ms) each time
+                chunk = fh.read(max(_CHUNK, min(want - have, 4 * _CHUNK)))
+                if not chunk:
+                    eof = True
+                    break
+                pieces.append(chunk)
+                have += len(chunk)
+                if have >= want:
+                    break
+            buf = b"".join(pieces)
+            del pieces
+            start = 0
+            if self.head is None:
+                m = _SHEET_DATA.search(buf)
+                if m is None:
+                    if len(buf) > 2 * WINDOW:  # no plain <sheetData> near the start: read the sheet whole
+                        raise Unordered("sheetData")
+                    pending = buf
+                    continue
+                self.head, self.windowable, start = buf[:m.end()], m.group(0) == b"<sheetData>", m.end()
+            stop_at = buf.find(b"</sheetData>", start)
+            limit = stop_at if stop_at >= 0 else len(buf)
+            end = buf.rfind(_ROW_END, start, limit)
+            end = start if end < 0 else end + len(_ROW_END)
+            self._scan(buf, start, limit if stop_at >= 0 or eof else end)
+            if end > start:
+                yield buf, start, end
+            if stop_at >= 0:
+                rest = [buf[stop_at:]]
+                del buf
+                while chunk := fh.read(4 * _CHUNK):
+                    if stop.is_set():
+                        return
+                    rest.append(chunk)
+                self.tail = b"".join(rest)
+                return
+            pending = buf[end:]
+
+    def _scan(self, buf: bytes, start: int, end: int) -> None:
+        """Rows (and what lies between them) buf[start:end]: formulas, and whether they may be cut at </row>."""
+        # rows of a window are numbered by calamine from their r attribute alone
+        if self.windowable and ((buf.find(b":", start, end) >= 0 and buf.find(b":row", start, end) >= 0)
+                                or buf.count(b"<row", start, end) != buf.count(b'<row r="', start, end)):
+            self.windowable = False
+        # single-byte search first (a single byte is found fastest: most sheets hold no "f" among their rows)
+        if (len(self.found) < _MAX_FORMULAS and buf.find(b"f", start, end) >= 0
+                and (buf.find(b"<f", start, end) >= 0 or buf.find(b":f", start, end) >= 0)
+                and _FORMULA.search(buf, start, end)):  # rare: only then walk the cells
+            self.found.extend(_formulas_in(buf[start:end]))
+
+    def result(self, size: int, part: str) -> SheetScan:
+        """What the whole pass found (after the last region)."""
+        scan = SheetScan(self.found[:_MAX_FORMULAS], size, part)
+        if self.head is not None and self.tail is not None:
+            scan.head, scan.tail, scan.windowable = self.head, self.tail, self.windowable
+        return scan
 
 
 # Window sizes. The first is WINDOW >> _RAMP, each next twice the last, up to WINDOW; the caller's thread starts on
@@ -564,7 +620,7 @@ def _strings(members: dict[str, bytes], part: str, sheet: str) -> list[str]:
     xml = b"".join((b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
                     *rows, b"</sheetData></worksheet>"))
     del rows
-    data = python_calamine.CalamineWorkbook.from_filelike(_window_book(members, part, xml)).get_sheet_by_name(sheet)
+    data = _workbook(_book(members, part, [xml])).get_sheet_by_name(sheet)
     del xml
     texts = []
     for row in data.iter_rows():  # a row at a time: calamine's cells and the texts are not all held twice
@@ -607,45 +663,147 @@ def _not_an_index():
     raise Unordered("shared string")
 
 
-def _entry_starts(table: bytes) -> list[int]:
-    """Where each `<si>` entry of a plain shared-strings table starts (in C: the lengths between `<si` marks)."""
-    parts = table.split(b"<si")
-    del parts[-1]
-    return list(map(add, accumulate(map(len, parts)), range(0, 3 * len(parts), 3)))
+class _Entries:
+    """Where the entries of a plain shared-strings table (see `_plain`) start, found as far as the windows need:
+    the `<si` marks are counted in C over spans of 64 KiB, then found one by one within the span that holds the
+    one wanted."""
+
+    def __init__(self, table: bytes) -> None:
+        self.table = table
+        self.end = table[table.rindex(b"</"):]  # the root element's end tag
+        self.count = self.pos = 0  # `count` entries start before `pos`
+
+    def start(self, k: int) -> int | None:
+        """Where entry k (from 0) starts; None if the table has no entry k."""
+        table = self.table
+        if k < self.count:  # an earlier entry than the last asked for (a table not in order of first use)
+            self.count = self.pos = 0
+        count, pos = self.count, self.pos
+        while True:
+            span = pos + _SPAN
+            n = table.count(b"<si", pos, span)  # the marks wholly inside; one across the end is the next span's
+            if count + n > k:
+                break
+            if span >= len(table):
+                return None
+            count, pos = count + n, span - 2
+        self.count, self.pos = count, pos
+        at = pos - 3
+        for _ in range(k - count + 1):
+            at = table.find(b"<si", at + 3)
+        return at
+
+    def prefix(self, cut: int) -> list:
+        """The table up to `cut` (an entry's start) and its end tag, as buffers (the table is not copied)."""
+        return [memoryview(self.table)[:cut], self.end]
+
+
+_SPAN = 1 << 16
 
 
 def _plain(table: bytes) -> bool:
     """True if the table holds no comment, CDATA, DTD or processing instruction (beyond the XML declaration), and
-    every `<si` starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_entry_starts` finds them all."""
+    every `<si` starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_Entries` finds them all."""
     declaration = table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml"))
     return (not any(marker in table for marker in (b"<!--", b"<![CDATA[", b"<!DOCTYPE"))
             and table.count(b"<?") == declaration and table.count(b"<si") == sum(map(table.count, (b"<si>", b"<si/>", b"<si "))))
 
 
-def _parse_window(book: io.BytesIO, sheet: str, whole: dict[str, bytes] | None = None,
-                  part: str = "") -> python_calamine.CalamineSheet | None:
+def _parse_window(book: list, sheet: str, whole: list | None = None) -> python_calamine.CalamineSheet | None:
     """The window's cells. If calamine refuses a window given a shortened shared-strings table, it is parsed
-    again with the `whole` workbook's members (the window's XML is taken back out of `book`)."""
+    again with the `whole` table."""
     try:
-        data = python_calamine.CalamineWorkbook.from_filelike(book).get_sheet_by_name(sheet)
+        data = _workbook(book).get_sheet_by_name(sheet)
     except python_calamine.CalamineError:
         if whole is None:
             raise
-        with zipfile.ZipFile(book) as window:
-            xml = window.read(part)
-        data = python_calamine.CalamineWorkbook.from_filelike(_window_book(whole, part, xml)).get_sheet_by_name(sheet)
+        data = _workbook(whole).get_sheet_by_name(sheet)
     return data if data.height and data.width else None
 
 
-def _window_book(members: dict[str, bytes], part: str, xml: bytes) -> io.BytesIO:
-    """An uncompressed workbook of `members` and the sheet `part` holding `xml` (in memory, rewound)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-        for name, data in members.items():
-            out.writestr(name, data)
-        out.writestr(part, xml)
-    buf.seek(0)
-    return buf
+def _book(members: dict[str, bytes | list], part: str, xml: list) -> list[tuple[str, list]]:
+    """An uncompressed workbook's members, in order, each as buffers: `members` and the sheet `part` (`xml`)."""
+    return [(name, data if isinstance(data, list) else [data]) for name, data in members.items()] + [(part, xml)]
+
+
+def _workbook(book: list[tuple[str, list]]) -> python_calamine.CalamineWorkbook:
+    """calamine's workbook of these members, written as an uncompressed zip into an anonymous in-memory file
+    (Linux: memfd) that calamine opens by path. calamine then reads the zip itself, without the GIL, in small
+    pieces; a file-like object would be copied whole into calamine, a piece at a time, each under the GIL."""
+    parts = _stored_zip(book)
+    if parts is not None and _MEMFD:
+        fd = os.memfd_create("dsr-workbook", os.MFD_CLOEXEC)
+        try:
+            _write_all(fd, parts)
+            return python_calamine.CalamineWorkbook.from_path(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+    if parts is None:  # 4 GiB or more: zipfile writes zip64
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+            for name, data in book:
+                out.writestr(name, b"".join(data))
+        buf.seek(0)
+        return python_calamine.CalamineWorkbook.from_filelike(buf)
+    return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(b"".join(parts)))
+
+
+def _stored_zip(book: list[tuple[str, list]]) -> list | None:
+    """The buffers of an uncompressed zip holding `book`'s members in order (None if it would need zip64)."""
+    out, central, offset = [], [], 0
+    for name, data in book:
+        raw = name.encode("utf-8")
+        flags = 0 if raw.isascii() else 0x800  # the name's encoding, as zipfile marks it
+        crc = size = 0
+        for piece in data:
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+        if size >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
+            return None
+        header = _LOCAL.pack(0x04034B50, 20, flags, 0, 0, 0x21, crc, size, size, len(raw), 0) + raw
+        central.append(_CENTRAL.pack(0x02014B50, 20, 20, flags, 0, 0, 0x21, crc, size, size, len(raw), 0, 0, 0, 0, 0,
+                                     offset) + raw)
+        out.append(header)
+        out += data
+        offset += len(header) + size
+    directory = b"".join(central)
+    if offset + len(directory) >= 0xFFFFFFFF or len(book) >= 0xFFFF:
+        return None
+    out += (directory, _END.pack(0x06054B50, 0, 0, len(book), len(book), len(directory), offset, 0))
+    return out
+
+
+_LOCAL, _CENTRAL, _END = struct.Struct("<IHHHHHIIIHH"), struct.Struct("<IHHHHHHIIIHHHHHII"), struct.Struct("<IHHHHIIH")
+
+
+def _write_all(fd: int, parts: list) -> None:
+    views = [memoryview(p).cast("B") for p in parts if len(p)]
+    while views:
+        written = os.writev(fd, views[:_IOV_MAX])
+        while views and written >= views[0].nbytes:
+            written -= views.pop(0).nbytes
+        if written:
+            views[0] = views[0][written:]
+
+
+_IOV_MAX = 512
+
+
+def _memfd_works() -> bool:
+    """True if calamine can open an anonymous in-memory file through /proc/self/fd (Linux)."""
+    if not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        fd = os.memfd_create("dsr-probe", os.MFD_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return os.path.exists(f"/proc/self/fd/{fd}")
+    finally:
+        os.close(fd)
+
+
+_MEMFD = _memfd_works()
 
 
 def _pad(rows: Iterator[list], offset: int) -> Iterator[list]:

@@ -1,13 +1,14 @@
 """Time one brigade's record (parameters ▶ signed HTML + PDF) and `dsr verify` of it; prints its figures.
 
-Usage: python bench/bench_record.py [--brigade 文峰区] [--runs 2] [--warm-pdf N] [--keep DIR]
+Usage: python bench/bench_record.py [--brigade 文峰区] [--runs 2] [--warm-pdf N] [--keep DIR] [--ordinary-kernel]
 Uses the demo data (demo/data, params/demo) and a throw-away test identity. Each run is a fresh
 child process, as a batch worker or a verifier would start, so imports are counted. Wall and CPU
 seconds (the process and its kernel child) are printed, and for make_record each step's (CPU while
 the kernel runs is mostly the renderers' warm-up imports); CPU time is the better figure on a loaded
 machine. --warm-pdf N renders the first record's PDF N more times in one fresh process after a first
 render (what a batch worker does from its second record on) and prints each render's CPU seconds, min and
-median. --keep DIR copies the record folders there.
+median. --keep DIR copies the record folders there. --ordinary-kernel starts each record's kernel after its
+refusals (as before 2026-11-27) instead of make_record's default, a kernel process started before them.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def _stage_timer(stages: dict):
     wrap(pipeline, "_preflight", "refusals (PKCS#12, rules)")
     wrap(notebook, "start_kernel", "kernel start (parent side)")
     wrap(notebook, "read_notebook", "read notebook (nbformat)")
+    wrap(pipeline, "_import_runner", "import papermill")
     wrap(notebook, "execute", "kernel (notebook run)")
     wrap(pipeline, "_warm_up", "  warm-up thread (its own)", thread=True)
     wrap(notebook, "stop_kernel", "kernel stop")
@@ -111,8 +113,11 @@ def _stage_timer(stages: dict):
     wrap(sign, "sign_detached", "CMS (2)")
 
 
-def child_make(spec_path: str, out: str) -> None:
-    """In a fresh process: import, make the record, print the stages (JSON) and then the wall seconds."""
+def child_make(spec_path: str, out: str, ordinary: bool = False) -> None:
+    """In a fresh process: import, make the record, print the stages (JSON) and then the wall seconds.
+
+    `ordinary`: start the kernel after the refusals the ordinary way (make_record's early_kernel=False).
+    """
     start = time.perf_counter()
     from dsr.record.pipeline import RecordParams, make_record
 
@@ -124,7 +129,7 @@ def child_make(spec_path: str, out: str) -> None:
         fields[key] = Path(fields[key])
     fields["workbooks"] = tuple(Path(w) for w in fields["workbooks"])
     fields["witnesses"] = tuple(fields["witnesses"])
-    make_record(RecordParams(**fields), Path(out), CLOCK)
+    make_record(RecordParams(**fields), Path(out), CLOCK, early_kernel=not ordinary)
     total = time.perf_counter() - start
     listed = [v for k, v in stages.items() if not k.startswith(" ")]
     whole = (total, *_cpu())
@@ -194,6 +199,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--warm-pdf", type=int, default=0, metavar="N")
     parser.add_argument("--keep", type=Path, metavar="DIR")
+    parser.add_argument("--ordinary-kernel", action="store_true",
+                        help="start each record's kernel after its refusals, not before (make_record early_kernel=False)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dsr-bench-record-") as tmp:
         folder = Path(tmp)
@@ -202,11 +209,15 @@ def main() -> None:
         print(f"brigade {args.brigade}: {spec['units']} units; load average {os.getloadavg()[0]:.1f}")
         for run in range(1, args.runs + 1):
             out = folder / f"record-{run}"
-            wall, cpu, stdout = _timed([sys.executable, __file__, "--child", str(folder / "spec.json"), str(out)])
+            child = [sys.executable, __file__, "--child", str(folder / "spec.json"), str(out)]
+            wall, cpu, stdout = _timed(child + (["ordinary"] if args.ordinary_kernel else []))
             lines = stdout.strip().splitlines()
             inner, stages = float(lines[-1]), json.loads(lines[-2])
             print(f"run {run}: make_record {wall:.2f} s wall (in-process {inner:.2f} s), {cpu:.2f} s CPU incl. kernel; "
                   f"load {os.getloadavg()[0]:.1f}")
+            # The child's interpreter start and, mostly, its teardown (a collection over everything it loaded;
+            # the `dsr` command freezes the collector as it exits, which leaves ~0.05 s of it).
+            print(f"    {'process start-up and exit':30s} {wall - inner:6.2f} s wall")
             for label, (s_wall, s_cpu, s_kids) in stages.items():
                 kids = f" + {s_kids:.2f} s CPU in the kernel" if s_kids > 0.005 else ""
                 print(f"    {label:30s} {s_wall:6.2f} s wall, {s_cpu:5.2f} s CPU{kids}")
@@ -233,8 +244,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child_make(sys.argv[2], sys.argv[3])
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--child":
+        child_make(sys.argv[2], sys.argv[3], ordinary=sys.argv[4:] == ["ordinary"])
     elif len(sys.argv) == 4 and sys.argv[1] == "--warm-pdf":
         child_warm_pdf(sys.argv[2], int(sys.argv[3]))
     else:

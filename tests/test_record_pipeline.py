@@ -244,3 +244,15 @@ def test_pipeline_names_the_record_files_as_verify_does():
 
     assert (pipeline.PDF_FILE, pipeline.HTML_FILE, pipeline.SIG_SUFFIX, pipeline.INPUTS_DIR) == (
         verify.PDF_FILE, verify.HTML_FILE, verify.SIG_SUFFIX, verify.INPUTS_DIR)
+
+
+def test_an_early_kernel_primes_only_workbooks_up_to_the_limit(ceremony, monkeypatch):
+    """The early kernel reads the workbooks before it answers (inside the kernel start's timeout) only when they are
+    small enough; larger ones are read by the notebook's cell."""
+    from dsr.record import pipeline
+
+    got = pipeline._early_prime(params(ceremony))
+    assert got["workbooks"] == [str(p.resolve()) for p in ceremony.workbooks]
+    assert got["frozen"] == str(ceremony.frozen.resolve()) and got["detachment"] == str(ceremony.detachment.resolve())
+    monkeypatch.setattr(pipeline, "PRIME_LIMIT", sum(p.stat().st_size for p in ceremony.workbooks) - 1)
+    assert pipeline._early_prime(params(ceremony)) is None

@@ -163,14 +163,30 @@ def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetim
     return paths_of(out_dir)
 
 
+# An early kernel reads the workbooks before it is asked for only up to this many bytes in all (about 300,000
+# units): that reading happens before the kernel answers, inside papermill's 60 s for a kernel to start, where the
+# notebook's own reading has no limit. Larger directories are read by the notebook's cell, as before.
+PRIME_LIMIT = 32 * 1024 * 1024
+
+
+def _early_prime(params: RecordParams) -> dict | None:
+    """What the early kernel reads before it is asked for (see EarlyKernel), or None."""
+    try:
+        size = sum(Path(p).stat().st_size for p in params.workbooks)
+    except OSError:
+        return None  # a refusal follows
+    if size > PRIME_LIMIT:
+        return None
+    return {"workbooks": [str(Path(p).resolve()) for p in params.workbooks],
+            "detachment": str(Path(params.detachment).resolve()), "frozen": str(Path(params.frozen).resolve())}
+
+
 def _early_kernel(params: RecordParams) -> nbrun.EarlyKernel | None:
     """Start the record's kernel process now (see EarlyKernel); None where it cannot be (not Linux)."""
     if not nbrun.nursery_supported():
         return None
-    prime = {"workbooks": [str(Path(p).resolve()) for p in params.workbooks],
-             "detachment": str(Path(params.detachment).resolve()), "frozen": str(Path(params.frozen).resolve())}
     try:
-        return nbrun.EarlyKernel(params.notebook, prime)
+        return nbrun.EarlyKernel(params.notebook, _early_prime(params))
     except OSError:
         return None
 
@@ -224,6 +240,11 @@ def _warm_up() -> None:
             pass
 
 
+def _import_runner() -> None:
+    """Import papermill (what runs the notebook) before the warm-up thread starts (see _write_record)."""
+    nbrun.quick_import("papermill")
+
+
 def _write_record(params: RecordParams, staging: Path, files, identity, clock: str, km=None) -> None:
     from dsr.record.pdf import Attachment, html_to_pdf
     from dsr.record.render import render_html
@@ -237,7 +258,7 @@ def _write_record(params: RecordParams, staging: Path, files, identity, clock: s
         attachments.append(Attachment(name, data, "Source", kind))
     nb = nbrun.read_notebook(params.notebook or nbrun.DEFAULT_NOTEBOOK)
     parameters = notebook_parameters(params, files, identity.describe(), clock)
-    nbrun.quick_import("papermill")
+    _import_runner()
     # This thread's own work before the notebook runs is done (the kernel is still starting): while the kernel
     # works in its own process, a thread loads the renderers. Started earlier, it would share this thread's
     # interpreter lock with the steps above and delay the kernel's first cell.

@@ -40,6 +40,8 @@ def build(kind: str, rows: Iterable[list], layout: Layout, ctx: Context, sink=No
     """
     make = _BUILDERS[kind]
     out: list[Located] = []
+    if sink is not None and kind == schema.UNITS.kind:  # the tally keeps these fields' values, the rest only checked
+        ctx.unused = frozenset(layout.positions).difference(_TALLIED)
     absent = {c.field: _empty(c) for c in layout.sheet.columns if c.field not in layout.positions}
     quick = _QuickUnits(layout, ctx) if kind == schema.UNITS.kind else None
     file, sheet = ctx.file, ctx.sheet
@@ -96,6 +98,8 @@ def _unit(v: dict, number: int, layout: Layout, ctx: Context) -> model.Unit | No
     return unit
 
 
+# What a check's tally and the quick-row decision read of a unit row (`_QuickUnits.decide`, `_unit`, `UnitTally`)
+_TALLIED = frozenset(("code", "legacy_code", "brigade", "unit_class", "key_category"))
 _UNIT_FIELDS = tuple(f.name for f in dataclasses.fields(model.Unit))  # key, name, credit_code, ..., legacy_code
 _ALNUM = "[0-9A-HJ-NPQRTUWXY]"  # the credit-code alphabet (uscc.ALPHABET)
 

@@ -48,6 +48,9 @@ class Context:
     parsers: dict[str, Callable] = field(default_factory=dict)  # field ▶ its remembered parser (see `_memo`)
     quiet: dict[str, dict] = field(default_factory=dict)  # field ▶ value ▶ what `_quiet` made of it
     distinct: set[str] = field(default_factory=set)  # text fields whose values hardly repeat (not shared)
+    # fields whose values are only checked, not kept (`dsr check`): a cell that needs no message may keep its raw
+    # value, and a column whose every cell is plainly good is not converted at all
+    unused: frozenset[str] = frozenset()
     errors: int = 0  # problems of severity "error" so far; tells a builder whether its row failed
 
     def add(self, row: int, column: str | None, value: object, message: str, expected: str | None = None,
@@ -157,34 +160,74 @@ def chunks(rows: Iterable[list], layout: Layout, ctx: Context) -> Iterable[tuple
     plan = [(col, *layout.positions[col.field]) for col in layout.sheet.columns if col.field in layout.positions]
     fields = [col.field for col, _, _ in plan]
     width = max(index for _, index, _ in plan) + 1
+    # a required text or code column: when every cell of it holds text, no row of the chunk is blank
+    witness = next((index for col, index, _ in plan if col.nonempty and col.kind in (schema.TEXT, schema.CODE)), None)
     first = 2
     for chunk in _batches(rows, _CHUNK_ROWS):
-        try:  # cells filled per row, counted in C
-            filled = list(map(sub, map(len, chunk), map(add, map(list.count, chunk, repeat("")),
-                                                             map(list.count, chunk, repeat(None)))))
-        except TypeError:  # a row that is not a list
-            filled = [len(row) - row.count("") - row.count(None) for row in chunk]
-        if min(filled) > 2:  # the usual chunk: no blank row
+        columns = _transpose(chunk, width)
+        joined = _joined(columns[witness]) if witness is not None else None
+        if _all_filled(joined, len(chunk)):  # the usual chunk: no blank row, found without looking at each row
             numbers, kept = list(range(first, first + len(chunk))), chunk
         else:
-            numbers, kept = [], []
-            for number, row, full in zip(count(first), chunk, filled):
-                if full > 2 or full and any(nz.cell_text(c) for c in row if c is not None):
-                    numbers.append(number)
-                    kept.append(row)
+            numbers, kept = _non_blank(chunk, first)
+            if len(kept) != len(chunk):
+                columns, joined = _transpose(kept, width), _UNJOINED
         first += len(chunk)
         if not kept:
             continue
         if ctx.formula_source is not None:  # a streamed sheet: the formulas of these rows are known by now
             ctx.formula_fields = ctx.formula_source()
-        # transposed in C; short rows (a window of a sheet may end before the last column) padded with ""
-        columns = list(zip_longest(*kept, fillvalue=""))
-        if len(columns) < width:
-            columns += [("",) * len(kept)] * (width - len(columns))
         bad: set[int] = set()
-        parsed = [_column(layout.sheet.kind, col, columns[index], numbers, header, ctx, bad)
-                  for col, index, header in plan]
+        parsed = [_column(layout.sheet.kind, col, columns[index], numbers, header, ctx, bad,
+                          joined if index == witness else _UNJOINED) for col, index, header in plan]
         yield numbers, fields, parsed, bad
+
+
+def _transpose(rows: list[list], width: int) -> list[tuple]:
+    """The rows' columns (in C), at least `width` of them; short rows (a window of a sheet may end before the last
+    column) padded with empty cells."""
+    lengths = list(map(len, rows))
+    if min(lengths) == max(lengths):
+        columns = list(zip(*rows))
+    else:
+        columns = list(zip_longest(*rows, fillvalue=""))
+    if len(columns) < width:
+        columns += [("",) * len(rows)] * (width - len(columns))
+    return columns
+
+
+def _joined(raw: tuple) -> str | None:
+    """A column's cells joined with NUL before, between and after them (C speed); None unless all are text."""
+    try:
+        return "\x00" + "\x00".join(raw) + "\x00"
+    except TypeError:  # numbers, dates or None in the column
+        return None
+
+
+_UNJOINED = object()  # a column not joined yet
+
+
+def _all_filled(joined: str | None, n: int) -> bool:
+    """True if every cell of a joined column is text that trimming leaves non-empty (and none holds a NUL)."""
+    return (joined is not None and "\x00\x00" not in joined and joined.count("\x00") == n + 1
+            and not _UNTRIMMED.search(joined))
+
+
+def _non_blank(chunk: list[list], first: int) -> tuple[list[int], list[list]]:
+    """(Excel row numbers, rows) of the rows holding anything but blanks."""
+    try:  # cells filled per row, counted in C
+        filled = list(map(sub, map(len, chunk), map(add, map(list.count, chunk, repeat("")),
+                                                         map(list.count, chunk, repeat(None)))))
+    except TypeError:  # a row that is not a list
+        filled = [len(row) - row.count("") - row.count(None) for row in chunk]
+    if min(filled) > 2:
+        return list(range(first, first + len(chunk))), chunk
+    numbers, kept = [], []
+    for number, row, full in zip(count(first), chunk, filled):
+        if full > 2 or full and any(nz.cell_text(c) for c in row if c is not None):
+            numbers.append(number)
+            kept.append(row)
+    return numbers, kept
 
 
 def _batches(rows: Iterable[list], size: int) -> Iterable[list]:
@@ -194,15 +237,16 @@ def _batches(rows: Iterable[list], size: int) -> Iterable[list]:
 
 
 def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], header: str, ctx: Context,
-            bad: set[int] | None = None) -> list:
+            bad: set[int] | None = None, joined: str | None | object = _UNJOINED) -> list:
     """One column of a chunk: a fast comprehension for ordinary cells, `_cell` for the rest.
 
-    Indices of cells that failed (_MISSING) are added to `bad`.
+    Indices of cells that failed (_MISSING) are added to `bad`. `joined` is the column as `_joined` gives it, if
+    the caller has it already.
     """
-    try:
-        joined = "\x00".join(("", *raw, ""))  # C speed; TypeError if the column holds numbers, dates or None
-    except TypeError:
-        joined = None
+    if col.kind in (schema.ENUM, schema.BOOL):
+        return _choice_column(kind, col, raw, numbers, header, ctx, bad)
+    if joined is _UNJOINED:
+        joined = _joined(raw)
     if (joined is not None and joined.count("\x00") == len(raw) + 1 and not _UNTRIMMED.search(joined)
             and not _CONTROL_BUT_NUL.search(joined)):
         # text cells only, none to trim, no control character (no NUL but the separators): the whole column is
@@ -216,22 +260,63 @@ def _column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], heade
             texts = [v for v in vals if v.__class__ is str]
         else:  # no cell starts or ends with a character to trim: the column is used as read
             vals = texts = list(raw)
-        out = _fast(kind, col, vals)
+        out = _fast(kind, col, vals, col.field in ctx.unused)
         sure = out.__class__ is _Sure  # number cells only, all of them good: nothing left to `_cell`
         failed = bool(_CONTROL.search("\n".join(texts)))  # one C-speed search per column
         if failed:
-            _controls(col, vals, out, numbers, header, ctx)
-    # the cells left to `_cell`, found by identity, in C (unless the fast path is sure there are none)
-    slow = [] if sure else list(compress(count(), map(is_, out, repeat(_SLOW))))
+            _controls(col, vals, out, range(len(vals)), numbers, header, ctx)
+    # the cells left to `_cell` (unless the fast path is sure there are none)
+    slow = [] if sure else _where(out, _SLOW)
     if slow:
-        formulas = ctx.formula_fields
-        if formulas and any(field == col.field for _, field in formulas):
-            _slow_cells(kind, col, vals, out, slow, numbers, header, ctx)
-        else:
-            _slow_values(kind, col, vals, out, slow, numbers, header, ctx, joined is not None)
+        _slow(kind, col, vals, out, slow, numbers, header, ctx, joined is not None)
     if bad is not None and (slow or failed):  # only _controls and the slow cells can fail
-        bad.update(compress(count(), map(is_, out, repeat(_MISSING))))
+        bad.update(_where(out, _MISSING))
     return out
+
+
+def _choice_column(kind: str, col: schema.Column, raw: tuple, numbers: list[int], header: str, ctx: Context,
+                   bad: set[int] | None) -> list:
+    """An enumeration or 是/否 column: each cell that is exactly a choice (or empty, in an optional column) is
+    looked up in C; only the others (to trim, another spelling, a control character, ...) go further. A choice
+    holds no control character and nothing to trim, so the column need not be searched for them."""
+    blank = _empty(col) if not col.nonempty and not col.warn_empty else _SLOW  # what an empty cell becomes
+    if col.field in ctx.unused:  # only checked: every cell a choice (or empty where it may be) is left as it is
+        valid = {*(_BOOL if col.kind == schema.BOOL else col.choices), *(("",) if blank is not _SLOW else ())}
+        if valid.issuperset(raw):
+            return list(raw)
+    table = dict(_BOOL) if col.kind == schema.BOOL else {c: c for c in col.choices}  # one shared string a choice
+    table[""] = blank
+    out = list(map(table.get, raw, repeat(_SLOW)))
+    if _SLOW not in out:
+        return out
+    slow = _where(out, _SLOW)
+    vals = list(raw)
+    failed = any(v.__class__ is str and _CONTROL.search(v) for v in map(vals.__getitem__, slow))
+    if failed:
+        _controls(col, vals, out, slow, numbers, header, ctx)
+        slow = [i for i in slow if out[i] is _SLOW]
+    if slow:
+        _slow(kind, col, vals, out, slow, numbers, header, ctx, False)
+    if bad is not None:
+        bad.update(_where(out, _MISSING))
+    return out
+
+
+def _where(values: list, marker: object) -> list[int]:
+    """Indices of `marker` in `values` (found by identity, in C; the usual column holds none)."""
+    if marker not in values:
+        return []
+    return list(compress(count(), map(is_, values, repeat(marker))))
+
+
+def _slow(kind: str, col: schema.Column, vals: list, out: list, slow: list[int], numbers: list[int], header: str,
+          ctx: Context, texts_only: bool) -> None:
+    """The cells the fast path left: one by one in a column with formula cells, else each distinct value once."""
+    formulas = ctx.formula_fields
+    if formulas and any(field == col.field for _, field in formulas):
+        _slow_cells(kind, col, vals, out, slow, numbers, header, ctx)
+    else:
+        _slow_values(kind, col, vals, out, slow, numbers, header, ctx, texts_only)
 
 
 def _slow_values(kind: str, col: schema.Column, vals: list, out: list, slow: list[int], numbers: list[int],
@@ -247,17 +332,19 @@ def _slow_values(kind: str, col: schema.Column, vals: list, out: list, slow: lis
     quiet = ctx.quiet.get(col.field)
     if quiet is None:
         quiet = ctx.quiet[col.field] = {}
-    new = set(keys).difference(quiet)
+    distinct = set(keys)
+    new = distinct.difference(quiet)
     if new:
         if len(quiet) + len(new) > _MEMO:
             quiet.clear()
-            new = set(keys)
+            new = distinct
         for key in new:
             quiet[key] = _quiet(col, key if texts_only else key[1], parse)
-    values = list(map(quiet.__getitem__, keys))
-    if len(slow) == len(out) and not any(map(is_, values, repeat(_SLOW))):
-        out[:] = values
+    if len(slow) == len(out) and not any(map(is_, map(quiet.__getitem__, distinct), repeat(_SLOW))):
+        # every cell needs no message: its value (a column only checked keeps the cells as they are)
+        out[:] = raws if col.field in ctx.unused else map(quiet.__getitem__, keys)
         return
+    values = list(map(quiet.__getitem__, keys))
     for i, value in zip(slow, values):
         out[i] = value if value is not _SLOW else _cell(col, header, vals[i], parse, numbers[i], ctx)
 
@@ -280,9 +367,11 @@ def _slow_cells(kind: str, col: schema.Column, vals: list, out: list, slow: list
         out[i] = _cell(col, header, vals[i], parse, numbers[i], ctx)
 
 
-def _controls(col: schema.Column, vals: list, out: list, numbers: list[int], header: str, ctx: Context) -> None:
+def _controls(col: schema.Column, vals: list, out: list, which: Iterable[int], numbers: list[int], header: str,
+              ctx: Context) -> None:
     """Refuse cells holding C0 control characters: they break XML outputs and can drive a terminal."""
-    for i, v in enumerate(vals):
+    for i in which:
+        v = vals[i]
         if v.__class__ is str and _CONTROL.search(v):
             shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
             ctx.add(numbers[i], header, shown, "含有不可见的控制字符（多为从其他系统复制时带入）", "删除这些字符后重新填写")
@@ -315,7 +404,9 @@ def _fast_text_column(kind: str, col: schema.Column, vals: list, joined: str, ct
     blank = _empty(col) if not col.nonempty and not col.warn_empty else _SLOW  # what an empty cell becomes
     if col.kind == schema.TEXT and "\x00=" not in joined:
         empty = "\x00\x00" in joined
-        if col.field in ctx.distinct and not empty:  # texts that hardly repeat (names, addresses): as they are
+        if not empty and col.field in ctx.distinct:  # texts that hardly repeat (names, addresses): as they are
+            return vals, True
+        if col.field in ctx.unused and (not empty or blank is not _SLOW):  # only checked: nothing to share
             return vals, True
         share = {"": blank}.setdefault  # equal texts in a chunk (登记机关, 行业, …) become one object
         out = list(map(share, vals, vals))
@@ -324,38 +415,28 @@ def _fast_text_column(kind: str, col: schema.Column, vals: list, joined: str, ct
         return out, not empty or blank is not _SLOW
     if col.kind == schema.CODE and _ASCII_ALNUM_CELLS.fullmatch(joined):
         return (joined[1:-1].upper().split("\x00") if vals else []), True
-    if col.kind == schema.ENUM:
-        canonical = {c: c for c in col.choices}  # one shared string per choice, not one per cell
-        canonical.setdefault("", blank)
-        return list(map(canonical.get, vals, repeat(_SLOW))), False
-    if col.kind == schema.BOOL:
-        return list(map({**_BOOL, "": blank}.get, vals, repeat(_SLOW))), False
     if col.kind == schema.DECIMAL and _ASCII_DIGIT_CELLS.fullmatch(joined):
         return list(map(Decimal, vals)), True
     if col.kind == schema.DATE:
         return [_SLOW] * len(vals), False  # text, not a date cell
-    return _fast(kind, col, vals), False
+    return _fast(kind, col, vals, col.field in ctx.unused), False
 
 
 _DISTINCT_SAMPLE = 1024  # a chunk this long tells whether a text column's values repeat
 
 
-def _fast(kind: str, col: schema.Column, vals: list) -> list:
-    """Ordinary values converted in one comprehension; _SLOW marks cells needing `_cell`."""
+def _fast(kind: str, col: schema.Column, vals: list, unused: bool = False) -> list:
+    """Ordinary values converted in one comprehension; _SLOW marks cells needing `_cell`. A column whose values
+    are `unused` (only checked) is not converted where `_Sure` can vouch for every cell."""
     if col.kind == schema.TEXT:
         share = {}.setdefault  # equal texts in a chunk (登记机关, 行业, …) become one object
         return [share(v, v) if v.__class__ is str and v and v[0] != "=" else _SLOW for v in vals]
     if col.kind == schema.CODE:
         return [v.upper() if v.__class__ is str and v.isascii() and v.isalnum() else _SLOW for v in vals]
-    if col.kind == schema.ENUM:
-        canonical = {c: c for c in col.choices}  # one shared string per choice, not one per cell
-        return [canonical.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
-    if col.kind == schema.BOOL:
-        return [_BOOL.get(v, _SLOW) if v.__class__ is str else _SLOW for v in vals]
     if col.kind == schema.DECIMAL:  # digits as text, or a number cell: parse_decimal reads a float's repr
         if vals and all(map(isinstance, vals, _FLOAT)) and not any(map(ne, vals, vals)) and min(vals) >= 0.0 \
                 and max(vals) < _INF:  # number cells only, none negative, infinite or NaN (NaN != NaN): in C
-            return _Sure(map(Decimal, map(repr, vals)))
+            return _Sure(vals if unused else map(Decimal, map(repr, vals)))
         return [Decimal(v) if v.__class__ is str and v.isascii() and v.isdigit() else
                 Decimal(repr(v)) if v.__class__ is float and 0.0 <= v < _INF else _SLOW for v in vals]
     if col.kind == schema.DATE:

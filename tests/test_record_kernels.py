@@ -428,3 +428,24 @@ def test_record_from_an_early_kernel_is_byte_identical_to_one_from_an_ordinary_k
     ordinary = make_record(params(ceremony), tmp_path_factory.mktemp("ordinary") / "out", CLOCK, early_kernel=False)
     assert ordinary.record.read_bytes() == early.record.read_bytes()
     assert ordinary.html.read_bytes() == early.html.read_bytes()
+
+
+def test_starting_a_kernel_does_not_import_ipython_here(tmp_path: Path):
+    """In a fresh interpreter: jupyter_client finds the python3 kernel spec without importing IPython into the
+    managing process (it did, only to add ~/.ipython/kernels to its search path); the kernel still runs."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"""
+import json, sys
+from pathlib import Path
+from dsr.record import notebook as nbrun
+km = nbrun.start_kernel(Path({str(tmp_path)!r}), None)
+try:
+    print(json.dumps(["IPython" in sys.modules, km.format_kernel_cmd()[0] == sys.executable, km.has_kernel]))
+finally:
+    nbrun.stop_kernel(km)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True, True], done.stderr

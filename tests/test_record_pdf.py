@@ -284,3 +284,32 @@ def test_the_records_stylesheet_is_parsed_once_per_process_with_the_same_bytes(m
         assert html_to_pdf(html, [], CLOCK) == once
     other = html.replace(b"</main>", b"<style>p { color: red }</style></main>")
     assert pdf._own_sheet(other.decode()) == (other.decode(), [])
+
+
+def test_the_collector_is_paused_while_rendering_and_restored(monkeypatch):
+    """No cyclic collection runs during a render (the collector is off while WeasyPrint lays out and writes),
+    and the collector is left as it was found: on stays on, off stays off, also when the render fails."""
+    import gc
+
+    from dsr.record import pdf
+
+    seen = []
+    finisher = pdf._compress_once
+
+    def watched(document, pdf_):
+        seen.append(gc.isenabled())
+        finisher(document, pdf_)
+
+    monkeypatch.setattr(pdf, "_compress_once", watched)
+    assert gc.isenabled()
+    html_to_pdf(HTML, [], CLOCK)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        html_to_pdf(HTML, [], CLOCK)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(Exception):
+        html_to_pdf(HTML, [], "not a clock")
+    assert gc.isenabled()

@@ -278,3 +278,39 @@ def test_pieces_shorter_than_a_row_give_what_a_whole_read_gives(tmp_path, monkey
         assert _problems([path]) == _problems([path], check_inputs)
     assert all(r == results[0] for r in results[1:])
     assert False not in calls and len(results[0][0]) == 11
+
+
+def test_a_sheet_read_early_counts_only_if_calamine_opens_the_workbook(tmp_path, monkeypatch):
+    """A large sheet is read before calamine opens the workbook (calamine opens it at the end): if calamine then
+    refuses it, the file gives calamine's problem, as if it had been asked first, and check_inputs counts none of
+    its rows (the good file's same keys are no duplicates)."""
+    from dsr.errors import Problem
+    from dsr.inputs import reader
+
+    monkeypatch.setattr(sources, "WINDOW", 4096)
+    monkeypatch.setattr(sources, "_CHUNK", 4096)
+    monkeypatch.setattr(rows_module, "_CHUNK_ROWS", 16)
+    rows = [unit_row(code=credit_code(f"914105020{i:08d}"), name=f"单位{i}") for i in range(150)]
+    good = write_xlsx(tmp_path / "good.xlsx", UNITS, rows)
+    bad = write_xlsx(tmp_path / "bad.xlsx", UNITS, rows)
+    refusal = Problem(bad.name, "工作簿已损坏，无法读取（XmlError）", expected=".xlsx 工作簿")
+    opens = reader.open_workbook
+    monkeypatch.setattr(reader, "open_workbook", lambda path: (None, [refusal]) if path == bad else opens(path))
+    assert _problems([bad, good]) == _problems([bad, good], check_inputs) == [refusal.render()]
+
+
+def test_a_sheet_read_early_is_read_again_if_calamine_sees_other_sheets(tmp_path, monkeypatch):
+    """calamine names two input sheets where workbook.xml seemed to name one: the early reading is dropped and
+    the file is read as before, calamine first (one input per file)."""
+    from dsr.inputs import reader
+
+    monkeypatch.setattr(sources, "WINDOW", 4096)
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, [unit_row(code=credit_code(f"914105020{i:08d}"))
+                                                        for i in range(150)])
+
+    class Book:
+        sheet_names = [UNITS, schema.INSPECTORS.title]
+
+    monkeypatch.setattr(reader, "open_workbook", lambda _path: (Book(), []))
+    assert _problems([path]) == _problems([path], check_inputs) == [
+        f"文件 units.xlsx：一个文件只能放一种输入，本文件有 2 张：{UNITS}、{schema.INSPECTORS.title}（应为：每种输入各存一个文件）"]

@@ -180,7 +180,12 @@ def _read_file(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally
     mark = tally.checkpoint() if tally is not None else None
     try:
         try:
-            return _read_file_once(path, csv, detachment, on, tally, windowed=True)
+            try:
+                return _read_file_once(path, csv, detachment, on, tally, windowed=True)
+            except _NotAsCalamineSees:  # read as before: calamine's view of the workbook first
+                if tally is not None:
+                    tally.rollback(mark)
+                return _read_file_once(path, csv, detachment, on, tally, windowed=True, early=False)
         except Unordered:  # a large sheet that cannot be read in windows after all: read it whole
             if tally is not None:
                 tally.rollback(mark)
@@ -191,43 +196,51 @@ def _read_file(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally
         raise
 
 
+class _NotAsCalamineSees(Exception):
+    """A sheet read early (`_early_stream`) is not the single input sheet calamine names, or calamine cannot open
+    the workbook: read the file again, asking calamine first."""
+
+
 def _read_file_once(path: Path, csv: bool, detachment: Detachment, on: dt.date, tally: UnitTally | None,
-                    windowed: bool) -> OneInput:
+                    windowed: bool, early: bool = True) -> OneInput:
     if csv:
         table = read_csv(path)
         sheet = _csv_kind(path, table)
     else:
-        table, sheet = _open_xlsx(path, windowed)
+        table, sheet = _open_xlsx(path, windowed, early)
     try:
         if sheet is None or any(p.severity == "error" for p in table.problems) and not table.rows:
             return OneInput(sheet.kind if sheet else None, (), None, tuple(table.problems))
-        return _read_table(path, table, sheet, detachment, on, tally)
+        one = _read_table(path, table, sheet, detachment, on, tally)
+    except Exception:
+        if isinstance(table.then, _Early):  # as calamine sees the workbook, this may not have been read at all
+            table.close()
+            table.then.check()
+        raise
     finally:
         table.close()
+    if isinstance(table.then, _Early):
+        table.then.check()
+    return one
 
 
-def _open_xlsx(path: Path, windowed: bool = True) -> tuple[RawTable, schema.Sheet | None]:
-    early = _early_stream(path) if windowed else None
-    try:
-        book, problems = open_workbook(path)
-    except BaseException:
-        if early is not None:
-            early[1].close()
-        raise
+def _open_xlsx(path: Path, windowed: bool = True, early: bool = True) -> tuple[RawTable, schema.Sheet | None]:
+    if windowed and early and path.suffix.lower() != ".xls":
+        found = _early_stream(path)
+        if found is not None:
+            name, table = found
+            table.sha256 = sha256_file(path)
+            return table, _TITLES[fold(name)]
+    book, problems = open_workbook(path)
     names = list(book.sheet_names) if book is not None else []
     titled = [n for n in names if fold(n) in _TITLES]
-    if early is not None and titled != [early[0]]:  # calamine sees the workbook otherwise: as before, without it
-        early[1].close()
-        early = None
     if book is None:
         return RawTable(path.name, None, "", None, [], problems=problems), None
     if len(titled) != 1:
         return RawTable(path.name, None, "", None, [], problems=[_sheet_problem(path, book, names, titled)]), None
     name = titled[0]
-    part = sheet_part(path, name) if early is None else None
-    if early is not None:
-        table = early[1]
-    elif part and windowed and should_stream(path, part):
+    part = sheet_part(path, name)
+    if part and windowed and should_stream(path, part):
         table = stream_table(path, part, name)  # read in windows, formulas found on the way
     else:
         scan = scan_sheet(path, part) if part else None
@@ -237,9 +250,11 @@ def _open_xlsx(path: Path, windowed: bool = True) -> tuple[RawTable, schema.Shee
 
 
 def _early_stream(path: Path) -> tuple[str, RawTable] | None:
-    """A large input sheet's windowed read, started before calamine opens the workbook (which parses its
-    shared-strings table first): the sheet is found through workbook.xml. `_open_xlsx` keeps it only if calamine
-    names the same single input sheet; None if the sheet is small or anything is unusual."""
+    """A large input sheet's windowed read, started without waiting for calamine to open the workbook (which
+    parses its whole shared-strings table first): the sheet is found through workbook.xml. calamine opens the
+    workbook in the stream's reading thread once the last window is parsed; `_read_file_once` keeps the reading
+    only if calamine opens it and names this sheet as its single input sheet (else `_NotAsCalamineSees`: read
+    again as before). None if the sheet is small or anything is unusual."""
     try:
         titled = [n for n in sheet_names(path) if fold(n) in _TITLES]
         part = sheet_part(path, titled[0]) if len(titled) == 1 else None
@@ -247,7 +262,29 @@ def _early_stream(path: Path) -> tuple[str, RawTable] | None:
             return None
     except (*DAMAGED, KeyError, ValueError, OSError, ElementTree.ParseError):
         return None
-    return titled[0], stream_table(path, part, titled[0])
+    early = _Early(path, titled[0])
+    table = stream_table(path, part, titled[0], then=early)
+    table.then = early
+    return titled[0], table
+
+
+class _Early:
+    """calamine's opening of a workbook whose sheet was read early: asked in the stream's reading thread at the
+    end, or here if the stream never got there."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path, self.name = path, name
+        self.opened: tuple | None = None
+
+    def __call__(self) -> None:
+        self.opened = open_workbook(self.path)
+
+    def check(self) -> None:
+        """Raise _NotAsCalamineSees unless calamine opens the workbook and names the sheet as its only input
+        (called once the stream is closed)."""
+        book, _problems = self.opened if self.opened is not None else open_workbook(self.path)
+        if book is None or [n for n in book.sheet_names if fold(n) in _TITLES] != [self.name]:
+            raise _NotAsCalamineSees(self.name)
 
 
 def _sheet_problem(path: Path, book, names: list[str], titled: list[str]) -> Problem:

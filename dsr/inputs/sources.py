@@ -15,7 +15,8 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -56,6 +57,7 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     formulas: list[str] = field(default_factory=list)  # references of formula cells (xlsx only)
     stream: SheetStream | None = None  # a large sheet read in windows: problems and formulas complete at finish()
+    then: object = None  # the stream's `then` (see SheetStream)
 
     def finish(self) -> None:
         """Complete `problems` and `formulas` (a streamed sheet reads the rest of its XML, unparsed)."""
@@ -71,9 +73,9 @@ class RawTable:
             self.stream.close()
 
 
-def stream_table(path: Path, part: str, sheet: str) -> RawTable:
+def stream_table(path: Path, part: str, sheet: str, then: Callable[[], object] | None = None) -> RawTable:
     """A large sheet as a RawTable whose rows are read in windows (`SheetStream`); call finish() and close()."""
-    stream = SheetStream(path, part, sheet)
+    stream = SheetStream(path, part, sheet, then)
     return RawTable(path.name, sheet, "", None, stream.rows(), formulas=stream.formulas, stream=stream)
 
 
@@ -295,10 +297,16 @@ class SheetStream:
     before its rows. `finish()` reads whatever is left (without parsing it) and sets `problems` (merged cells,
     from the real tail of the sheet) and the complete `formulas`. `Unordered` is raised if the sheet cannot be
     read in windows; nothing is lost then but time: read it whole. `close()` stops the threads; always call it.
+
+    `then` (if given) is called in the reading thread once the last window has been parsed, while the caller's
+    thread converts the last rows (the cores are otherwise idle then); not if the stream failed or was closed
+    before its end.
     """
 
-    def __init__(self, path: Path, part: str, sheet: str) -> None:
+    def __init__(self, path: Path, part: str, sheet: str, then: Callable[[], object] | None = None) -> None:
         self.path, self.part, self.sheet = path, part, sheet
+        self._then = then
+        self._last: Future | None = None  # the last window submitted
         self.formulas: list[str] = []
         self.problems: list[Problem] = []
         self._queue: queue.Queue = queue.Queue()  # bounded by the slots: one item per window, and the end
@@ -426,8 +434,10 @@ class SheetStream:
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
             self._put("error", exc)
         else:
-            if scan is not None:
-                self._put("end", scan)
+            if scan is not None and self._put("end", scan) and self._then is not None:
+                if self._last is not None:
+                    futures.wait([self._last])
+                self._then()  # close() waits for it
 
     def _window(self, head: bytes, buf: bytes, start: int, end: int, closing: bytes) -> tuple[Future, bool]:
         """Submit one window (the sheet's head, the whole rows buf[start:end], the closing tags) to the parsing pool.
@@ -439,7 +449,8 @@ class SheetStream:
             rows = buf[start:end]
             if _indexable(rows):  # calamine need not parse the table again
                 xml = [head, rows.replace(_SST_CELL, _INDEX_CELL), closing]
-                return self._pool.submit(_parse_window, _book(members, self.part, xml), self.sheet), True
+                self._last = self._pool.submit(_parse_window, _book(members, self.part, xml), self.sheet)
+                return self._last, True
             members = {**members, _SHARED_STRINGS: self._zip.read(_SHARED_STRINGS)}
             xml = [head, rows, closing]
         else:
@@ -451,7 +462,8 @@ class SheetStream:
             if cut is not None:
                 whole = _book(members, self.part, xml)
                 members = {**members, _SHARED_STRINGS: self._entries.prefix(cut)}
-        return self._pool.submit(_parse_window, _book(members, self.part, xml), self.sheet, whole), False
+        self._last = self._pool.submit(_parse_window, _book(members, self.part, xml), self.sheet, whole)
+        return self._last, False
 
     def _cut(self, fh, size: int) -> SheetScan | None:
         scanner = _RowScanner()
@@ -460,7 +472,7 @@ class SheetStream:
         # The first window is small, so that the caller's thread starts early; each next one twice the size of
         # the last, up to WINDOW (twice that when the shared-strings table is cut per window: see _CUT_SCALE)
         target = max(1, WINDOW >> _RAMP)
-        for buf, start, end in scanner.regions(fh, lambda: target, self._stop):
+        for buf, start, end in scanner.regions(fh, size, lambda: target, self._stop):
             if not closing:
                 root = _ROOT.match(scanner.head)
                 if root is None:
@@ -505,12 +517,17 @@ class _RowScanner:
         self.tail: bytes | None = None
         self.windowable = True
 
-    def regions(self, fh, target, stop: threading.Event) -> Iterator[tuple[bytes, int, int]]:
-        """(buf, start, end): buf[start:end] are whole rows, about target() bytes of them at a time."""
+    def regions(self, fh, size: int, target, stop: threading.Event) -> Iterator[tuple[bytes, int, int]]:
+        """(buf, start, end): buf[start:end] are whole rows, about target() bytes of them at a time; the rest of
+        the sheet's `size` bytes goes with the last region when it is less than half a region (a small last window
+        would parse as much of a cut shared-strings table as a large one)."""
         pending = b""  # XML read and not yet yielded (after the head, once that is known)
         eof = False
+        done = 0  # bytes read
         while not eof:
             want, pieces, have = target(), [pending], len(pending)
+            if size - done - want < want // 2:
+                want = max(want, size - done + len(pending) + 1)
             while True:  # at least one read, so that a row longer than the window still ends
                 if stop.is_set():
                     return
@@ -522,6 +539,7 @@ class _RowScanner:
                     break
                 pieces.append(chunk)
                 have += len(chunk)
+                done += len(chunk)
                 if have >= want:
                     break
             buf = b"".join(pieces)
@@ -703,10 +721,13 @@ _SPAN = 1 << 16
 
 def _plain(table: bytes) -> bool:
     """True if the table holds no comment, CDATA, DTD or processing instruction (beyond the XML declaration), and
-    every `<si` starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_Entries` finds them all."""
+    every `<si` starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_Entries` finds them all.
+    (Four searches of the table in the usual case: Excel writes every entry as `<si>`.)"""
     declaration = table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml"))
-    return (not any(marker in table for marker in (b"<!--", b"<![CDATA[", b"<!DOCTYPE"))
-            and table.count(b"<?") == declaration and table.count(b"<si") == sum(map(table.count, (b"<si>", b"<si/>", b"<si "))))
+    if b"<!" in table or table.count(b"<?") != declaration:
+        return False
+    marks = table.count(b"<si")
+    return marks == table.count(b"<si>") or marks == sum(map(table.count, (b"<si>", b"<si/>", b"<si ")))
 
 
 def _parse_window(book: list, sheet: str, whole: list | None = None) -> python_calamine.CalamineSheet | None:

@@ -150,7 +150,8 @@ def make_record(params: RecordParams, out_dir: Path, clock: str, now: dt.datetim
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        # Every refusal is made: start the kernel now, so it boots while this process stages the inputs.
+        # Every refusal is made: start the kernel now (an early kernel's process becomes it), so it boots while this
+        # process stages the inputs.
         km = nbrun.start_kernel(staging, nursery or early)
         _write_record(params, staging, files, identity, clock, km)
         _publish(staging, out_dir)

@@ -208,8 +208,10 @@ def test_an_attached_workbook_is_stored_as_it_is():
 
 
 def test_prepare_leaves_a_render_no_c_type_to_parse():
-    """After pdf.prepare(), a fresh process's first render parses no C type: the list in pdf._FIXED_C_TYPES is
-    complete and valid, and the glyph arrays sized by the document are built without pycparser."""
+    """After pdf.prepare(), a fresh process's first render parses no C type (the list in pdf._FIXED_C_TYPES is
+    complete and valid, and the glyph arrays sized by the document are built without pycparser) and imports
+    no module — also with an emoji in a witness phrase, as the demo records have."""
+    with_emoji = GOLDEN_HTML.read_bytes().replace(b"</main>", "<p>见证：今天安阳晴，大家平安 🔥🚒</p></main>".encode())
     code = (
         "import cffi.cparser as cp\n"
         "from dsr.record.pdf import Attachment, html_to_pdf, prepare\n"
@@ -217,13 +219,17 @@ def test_prepare_leaves_a_render_no_c_type_to_parse():
         "seen = []\n"
         "real = cp.Parser._parse\n"
         "cp.Parser._parse = lambda self, src: seen.append(src) or real(self, src)\n"
-        f"html_to_pdf({GOLDEN_HTML.read_bytes()!r}, [Attachment('record.json', b'{{}}', 'Data')], {CLOCK!r})\n"
+        f"html_to_pdf({with_emoji!r}, [Attachment('record.json', b'{{}}', 'Data')], {CLOCK!r})\n"
         "from weasyprint.text.ffi import ffi\n"
         "print(len(seen), sum(1 for k in ffi._parsed_types if k.startswith('hb_codepoint_t[')))\n"
+        "print(sorted(set(sys.modules) - loaded))\n"
     )
+    code = code.replace("prepare()\n", "prepare()\nimport sys\nloaded = set(sys.modules)\n", 1)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    parsed, arrays = done.stdout.split()
+    counts, imported = done.stdout.strip().split("\n")
+    parsed, arrays = counts.split()
     assert parsed == "0" and int(arrays) > 2
+    assert imported == "[]"  # and the modules a render imports were imported by prepare()
 
 
 def test_glyph_arrays_are_the_types_cffi_parses_and_give_the_same_bytes(monkeypatch):

@@ -243,13 +243,31 @@ def _c_types():
 
 def prepare() -> None:
     """Load what any record's render needs, without rendering: the lean user-agent sheet, the record's own
-    stylesheet, the process's font configuration and the C types WeasyPrint uses (about 0.05-0.1 s of CPU),
-    e.g. while the kernel runs.
+    stylesheet, the process's font configuration, the C types WeasyPrint uses and the modules it imports
+    while rendering (about 0.1-0.15 s of CPU), e.g. while the kernel runs.
     (A throw-away render did more but held the interpreter for 0.2-0.3 s beside the notebook's client.)"""
     _record_html_class()
     _font_config()
     _record_sheet()
     _c_types()
+    _render_imports()
+
+
+def _render_imports() -> None:
+    """Modules WeasyPrint 70 imports only while it renders a record (Pillow's image plugins for the emoji
+    bitmaps, the fontTools tables it reads, decimal and fractions): about 30 ms of a first render."""
+    import decimal  # noqa: F401
+    import fractions  # noqa: F401
+
+    import fontTools.agl  # noqa: F401
+    import PIL.Image
+    import PIL.ImageChops  # noqa: F401
+    import PIL.ImageSequence  # noqa: F401
+    from fontTools.ttLib import getTableModule
+
+    PIL.Image.preinit()
+    for tag in ("OS/2", "hhea", "vhea"):
+        getTableModule(tag)
 
 
 def parse_clock(clock: str) -> dt.datetime:

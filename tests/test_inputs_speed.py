@@ -314,3 +314,71 @@ def test_a_sheet_read_early_is_read_again_if_calamine_sees_other_sheets(tmp_path
     monkeypatch.setattr(reader, "open_workbook", lambda _path: (Book(), []))
     assert _problems([path]) == _problems([path], check_inputs) == [
         f"文件 units.xlsx：一个文件只能放一种输入，本文件有 2 张：{UNITS}、{schema.INSPECTORS.title}（应为：每种输入各存一个文件）"]
+
+
+def _strip_refs(sheet: bytes, every: int, cells: bool) -> bytes:
+    """Every `every`-th data row of an openpyxl sheet without its r attribute (and its cells' too if `cells`)."""
+    import re
+
+    def row(m: re.Match) -> bytes:
+        if int(m.group(1)) < 2 or int(m.group(1)) % every:
+            return m.group(0)
+        body = re.sub(rb' r="[A-Z]+[0-9]+"', b"", m.group(3)) if cells else m.group(3)
+        return b"<row" + m.group(2) + b">" + body + b"</row>"
+
+    return re.sub(rb'<row r="([0-9]+)"([^>]*)>(.*?)</row>', row, sheet, flags=re.S)
+
+
+@pytest.mark.parametrize("every, cells", [(7, False), (5, True), (1, True)])
+def test_rows_without_numbers_give_what_a_whole_read_gives(tmp_path, monkeypatch, every, cells):
+    """Rows without their r attribute (calamine numbers them after the row before), with or without their cells'
+    references: read in windows of a few rows, every value and message is what a whole read gives (a window that
+    would start on such a row is not cut there: the sheet is read whole)."""
+    rows = _mixed_rows(160)
+    rows[16]["单位名称"] = "某单位"  # no formula: a formula cell without a reference is not located alike
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    _rewrite_sheet_xml(path, _strip_refs(_sheet_xml(path), every, cells))
+    results = []
+    for window, piece in ((1 << 40, 1 << 20), (4096, 97), (2048, 1000)):
+        monkeypatch.setattr(sources, "WINDOW", window)
+        monkeypatch.setattr(sources, "_CHUNK", piece)
+        one = read_one(path, DETACHMENT, ON)
+        results.append(([p.render() for p in one.problems], [x.value for x in one.values]))
+    assert all(r == results[0] for r in results[1:])
+    assert len(results[0][1]) > 100
+
+
+def test_prefixed_rows_give_what_a_whole_read_gives(tmp_path, monkeypatch):
+    """Rows written with a namespace prefix (`<x:row>`, which calamine reads as rows but no window can be cut
+    after): the sheet is read whole, with the same values."""
+    rows = _mixed_rows(120)
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, rows)
+    sheet = _sheet_xml(path)
+    head = sheet.index(b"<sheetData>")
+    sheet = (sheet[:head].replace(b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/'
+                                                  b'spreadsheetml/2006/main" ', 1)
+             + sheet[head:].replace(b"<row ", b"<x:row ").replace(b"</row>", b"</x:row>"))
+    _rewrite_sheet_xml(path, sheet)
+    results = []
+    for window in (1 << 40, 4096):
+        monkeypatch.setattr(sources, "WINDOW", window)
+        one = read_one(path, DETACHMENT, ON)
+        results.append(([p.render() for p in one.problems], [x.value for x in one.values]))
+    assert results[0] == results[1] and len(results[0][1]) > 100
+
+
+def test_entries_of_a_shared_strings_table_are_found_and_summed_as_far_as_asked(monkeypatch):
+    """`_Entries` finds where entry k starts (across its counting spans, forwards and back) and sums each prefix
+    it hands out to the CRC-32 of its bytes."""
+    import zlib
+
+    monkeypatch.setattr(sources, "_SPAN", 64)  # many spans, marks across their ends
+    table = (b'<?xml version="1.0"?><sst count="300">'
+             + b"".join(b"<si><t>%s</t></si>" % (b"x" * (i % 7)) for i in range(300)) + b"</sst>")
+    entries = sources._Entries(table)
+    for k in (0, 1, 63, 200, 17, 299, 250):
+        cut = entries.start(k)
+        assert table[cut:cut + 4] == b"<si>" and table.count(b"<si", 0, cut) == k
+        prefix = entries.prefix(cut)
+        assert prefix.crc == zlib.crc32(b"".join(map(bytes, prefix))) and bytes(prefix[1]) == b"</sst>"
+    assert entries.start(300) is None

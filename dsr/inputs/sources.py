@@ -33,6 +33,7 @@ _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # A formula element <f>, <f ...> or <f/> (with any namespace prefix); <formula1> etc. do not match.
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _CELL_OR_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c\s[^>]*?\br=\"([A-Z]+[0-9]+)\"|f[\s/>])")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _CHUNK = 1 << 20
 _SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b[^>]*>")
 _ROW_END = b"</row>"
@@ -558,6 +559,8 @@ class _RowScanner:
             end = buf.rfind(_ROW_END, start, limit)
             end = start if end < 0 else end + len(_ROW_END)
             self._scan(buf, start, limit if stop_at >= 0 or eof else end)
+            if (stop_at >= 0 or eof) and _CELL_TAG.search(buf, end, limit):
+                self.windowable = False  # cells after the last </row> (rows with a prefix, say): in no window
             if end > start:
                 yield buf, start, end
             if stop_at >= 0:
@@ -572,10 +575,15 @@ class _RowScanner:
             pending = buf[end:]
 
     def _scan(self, buf: bytes, start: int, end: int) -> None:
-        """Rows (and what lies between them) buf[start:end]: formulas, and whether they may be cut at </row>."""
-        # rows of a window are numbered by calamine from their r attribute alone
-        if self.windowable and ((buf.find(b":", start, end) >= 0 and buf.find(b":row", start, end) >= 0)
-                                or buf.count(b"<row", start, end) != buf.count(b'<row r="', start, end)):
+        """Rows (and what lies between them) buf[start:end]: formulas, and whether a window may start at `start`.
+
+        calamine numbers a row without an r attribute one after the row before it, and a window's first row
+        would then be numbered from the window's start: a window must start with `<row r="`. From there on
+        every row is numbered as in a whole read. (A cell placed by a row number gone astray would come out
+        above the window's first row, and `_blocks` refuses that too.)
+        """
+        row = buf.find(b"<row", start, end)
+        if row >= 0 and not buf.startswith(b'<row r="', row):
             self.windowable = False
         # single-byte search first (a single byte is found fastest: most sheets hold no "f" among their rows)
         if (len(self.found) < _MAX_FORMULAS and buf.find(b"f", start, end) >= 0
@@ -690,6 +698,7 @@ class _Entries:
         self.table = table
         self.end = table[table.rindex(b"</"):]  # the root element's end tag
         self.count = self.pos = 0  # `count` entries start before `pos`
+        self.summed = self.crc = 0  # the CRC-32 of the table's first `summed` bytes
 
     def start(self, k: int) -> int | None:
         """Where entry k (from 0) starts; None if the table has no entry k."""
@@ -711,9 +720,22 @@ class _Entries:
             at = table.find(b"<si", at + 3)
         return at
 
-    def prefix(self, cut: int) -> list:
-        """The table up to `cut` (an entry's start) and its end tag, as buffers (the table is not copied)."""
-        return [memoryview(self.table)[:cut], self.end]
+    def prefix(self, cut: int) -> _Summed:
+        """The table up to `cut` (an entry's start) and its end tag, as buffers (the table is not copied), with
+        their CRC-32 (the windows' cuts grow: each is summed on from the last)."""
+        view = memoryview(self.table)
+        if cut < self.summed:
+            self.summed = self.crc = 0
+        self.crc, self.summed = zlib.crc32(view[self.summed:cut], self.crc), cut
+        return _Summed((view[:cut], self.end), zlib.crc32(self.end, self.crc))
+
+
+class _Summed(list):
+    """A member's buffers whose CRC-32 is known already."""
+
+    def __init__(self, buffers, crc: int) -> None:
+        super().__init__(buffers)
+        self.crc = crc
 
 
 _SPAN = 1 << 16
@@ -777,8 +799,11 @@ def _stored_zip(book: list[tuple[str, list]]) -> list | None:
         flags = 0 if raw.isascii() else 0x800  # the name's encoding, as zipfile marks it
         crc = size = 0
         for piece in data:
-            crc = zlib.crc32(piece, crc)
+            if data.__class__ is not _Summed:
+                crc = zlib.crc32(piece, crc)
             size += len(piece)
+        if data.__class__ is _Summed:
+            crc = data.crc
         if size >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
             return None
         header = _LOCAL.pack(0x04034B50, 20, flags, 0, 0, 0x21, crc, size, size, len(raw), 0) + raw

@@ -33,6 +33,7 @@ _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # A formula element <f>, <f ...> or <f/> (with any namespace prefix); <formula1> etc. do not match.
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _CELL_OR_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c\s[^>]*?\br=\"([A-Z]+[0-9]+)\"|f[\s/>])")
+_NO_MERGES = b"<mergeCells/>"
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _CHUNK = 1 << 20
 _SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b[^>]*>")
@@ -479,6 +480,11 @@ class SheetStream:
                 if root is None:
                     raise Unordered(self.sheet)
                 closing = b"</sheetData></" + root.group(1) + b">"
+                # python-calamine reads a sheet's merged cells with its cells: calamine reads the XML again up to
+                # the first <mergeCells>, to the end if there is none. A window's merges are not used (the sheet's
+                # come from its real head and tail): an empty <mergeCells> before <sheetData> stops that reading
+                # where it starts (calamine reads the cells from <sheetData> on, passing over what comes before).
+                head = scanner.head[:-len(b"<sheetData>")] + _NO_MERGES + b"<sheetData>"
             if not scanner.windowable:
                 raise Unordered(self.sheet)
             if not self._parse:
@@ -487,7 +493,7 @@ class SheetStream:
             if not self._slot():
                 return None
             if self._parse:
-                future, indexed = self._window(scanner.head, buf, start, end, closing)
+                future, indexed = self._window(head, buf, start, end, closing)
             else:  # the rows are no longer wanted (finish): only the formulas are handed over
                 self._slots.release()
                 future, indexed = None, False
@@ -643,8 +649,8 @@ def _strings(members: dict[str, bytes], part: str, sheet: str) -> list[str]:
     rows = [b'<row r="%d">%s</row>' % (r + 1, b"".join(b'<c t="s"><v>%d</v></c>' % i
                                                           for i in range(start, min(start + _PER_ROW, count))))
             for r, start in enumerate(range(0, count, _PER_ROW))]
-    xml = b"".join((b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
-                    *rows, b"</sheetData></worksheet>"))
+    xml = b"".join((b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">', _NO_MERGES,
+                    b"<sheetData>", *rows, b"</sheetData></worksheet>"))
     del rows
     data = _workbook(_book(members, part, [xml])).get_sheet_by_name(sheet)
     del xml

@@ -236,8 +236,11 @@ def _c_types():
 
     for name in _FIXED_C_TYPES:
         ffi.typeof(name)
-    if not isinstance(ffi._parsed_types, _ParsedTypes):
-        ffi._parsed_types = _ParsedTypes(ffi, ffi._parsed_types)
+    try:
+        if not isinstance(ffi._parsed_types, _ParsedTypes):
+            ffi._parsed_types = _ParsedTypes(ffi, ffi._parsed_types)
+    except (AttributeError, TypeError):  # a cffi whose internals differ from 2.x: it parses each size itself
+        pass
     return ffi
 
 

@@ -382,3 +382,30 @@ def test_entries_of_a_shared_strings_table_are_found_and_summed_as_far_as_asked(
         prefix = entries.prefix(cut)
         assert prefix.crc == zlib.crc32(b"".join(map(bytes, prefix))) and bytes(prefix[1]) == b"</sst>"
     assert entries.start(300) is None
+
+
+def test_the_collector_is_restored_and_what_others_froze_stays_frozen(tmp_path):
+    """Reading pauses the cyclic collector and gives it back enabled; what survived counts as old (nothing young left
+    to walk), and objects frozen by someone else (gc.freeze) stay frozen."""
+    import gc
+
+    path = write_xlsx(tmp_path / "units.xlsx", UNITS, [unit_row(code=credit_code(f"914105020{i:08d}"))
+                                                        for i in range(20)])
+    assert gc.isenabled()
+    read_inputs([path], DETACHMENT, ON)
+    assert gc.isenabled() and gc.get_count()[0] < 700 and gc.get_freeze_count() == 0
+    frozen = [object(), [1]]
+    gc.freeze()
+    try:
+        count = gc.get_freeze_count()
+        read_inputs([path], DETACHMENT, ON)
+        assert gc.isenabled() and gc.get_freeze_count() == count
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        read_inputs([path], DETACHMENT, ON)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    del frozen

@@ -382,6 +382,14 @@ def test_entries_of_a_shared_strings_table_are_found_and_summed_as_far_as_asked(
         prefix = entries.prefix(cut)
         assert prefix.crc == zlib.crc32(b"".join(map(bytes, prefix))) and bytes(prefix[1]) == b"</sst>"
     assert entries.start(300) is None
+    # a comment among the entries: the table may be cut before it, not after it (nor ever again)
+    table = table.replace(b"<si><t>x</t></si>", b"<si><t>x</t></si><!-- -->", 1)
+    commented = table.index(b"<!--")
+    entries = sources._Entries(table)
+    first = table.index(b"<si>")
+    second = table.index(b"<si>", first + 1)
+    assert entries.start(1) == second < commented and entries.start(0) == first
+    assert entries.start(200) is None and entries.start(1) is None
 
 
 def test_the_collector_is_restored_and_what_others_froze_stays_frozen(tmp_path):

@@ -428,7 +428,7 @@ class SheetStream:
                     # not kept: a window that needs the table (rare) reads it again from the zip
                     self._members = {n: b for n, b in self._members.items() if n != _SHARED_STRINGS}
                     self._zip = zf
-                elif _plain(table):
+                else:
                     self._entries = _Entries(table)
                 del table
                 with fh:
@@ -696,18 +696,32 @@ def _not_an_index():
 
 
 class _Entries:
-    """Where the entries of a plain shared-strings table (see `_plain`) start, found as far as the windows need:
-    the `<si` marks are counted in C over spans of 64 KiB, then found one by one within the span that holds the
-    one wanted."""
+    """Where the entries of a shared-strings table start, found as far as the windows need: the `<si` marks are
+    counted in C over spans of 64 KiB, then found one by one within the span that holds the one wanted. Only for a
+    table that is plain (see `_plain`) as far as it is cut: that is checked as the cuts grow, so that the first window
+    does not wait for the whole table to be searched."""
 
     def __init__(self, table: bytes) -> None:
         self.table = table
         self.end = table[table.rindex(b"</"):]  # the root element's end tag
         self.count = self.pos = 0  # `count` entries start before `pos`
         self.summed = self.crc = 0  # the CRC-32 of the table's first `summed` bytes
+        # the table's first `plain` bytes are plain (after its XML declaration, whose `<?` is allowed); None: not
+        declaration = table.find(b"<?") + 2 if table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")) else 0
+        self.plain: int | None = declaration
 
     def start(self, k: int) -> int | None:
-        """Where entry k (from 0) starts; None if the table has no entry k."""
+        """Where entry k (from 0) starts; None if the table has no entry k, or is not plain up to it (no cut)."""
+        at = self._find(k)
+        if at is None or self.plain is None or at <= self.plain:
+            return at if self.plain is not None else None
+        if not _plain(self.table, self.plain, at):
+            self.plain = None
+            return None
+        self.plain = at
+        return at
+
+    def _find(self, k: int) -> int | None:
         table = self.table
         if k < self.count:  # an earlier entry than the last asked for (a table not in order of first use)
             self.count = self.pos = 0
@@ -747,15 +761,15 @@ class _Summed(list):
 _SPAN = 1 << 16
 
 
-def _plain(table: bytes) -> bool:
-    """True if the table holds no comment, CDATA, DTD or processing instruction (beyond the XML declaration), and
-    every `<si` starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_Entries` finds them all.
-    (Four searches of the table in the usual case: Excel writes every entry as `<si>`.)"""
-    declaration = table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml"))
-    if b"<!" in table or table.count(b"<?") != declaration:
+def _plain(table: bytes, start: int, end: int) -> bool:
+    """True if table[start:end] (from one entry's start to another's) holds no comment, CDATA, DTD or processing
+    instruction, and every `<si` there starts an entry (`<si>`, `<si/>` or `<si ` with attributes): then `_Entries`
+    finds them all. (Four searches in the usual case: Excel writes every entry as `<si>`.)"""
+    if table.find(b"<!", max(0, start - 1), end) >= 0 or table.find(b"<?", max(0, start - 1), end) >= 0:
         return False
-    marks = table.count(b"<si")
-    return marks == table.count(b"<si>") or marks == sum(map(table.count, (b"<si>", b"<si/>", b"<si ")))
+    marks = table.count(b"<si", start, end)
+    return marks == table.count(b"<si>", start, end) or marks == sum(
+        table.count(mark, start, end) for mark in (b"<si>", b"<si/>", b"<si "))
 
 
 def _parse_window(book: list, sheet: str, whole: list | None = None) -> python_calamine.CalamineSheet | None:

@@ -390,6 +390,7 @@ def test_entries_of_a_shared_strings_table_are_found_and_summed_as_far_as_asked(
     second = table.index(b"<si>", first + 1)
     assert entries.start(1) == second < commented and entries.start(0) == first
     assert entries.start(200) is None and entries.start(1) is None
+    assert sources._Entries(b"<sst/>").start(0) is None and sources._Entries(b"<sst><si/></sst>").start(0) == 5
 
 
 def test_the_collector_is_restored_and_what_others_froze_stays_frozen(tmp_path):

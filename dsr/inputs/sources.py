@@ -703,12 +703,14 @@ class _Entries:
 
     def __init__(self, table: bytes) -> None:
         self.table = table
-        self.end = table[table.rindex(b"</"):]  # the root element's end tag
+        end = table.rfind(b"</")
+        self.end = table[end:]  # the root element's end tag
         self.count = self.pos = 0  # `count` entries start before `pos`
         self.summed = self.crc = 0  # the CRC-32 of the table's first `summed` bytes
         # the table's first `plain` bytes are plain (after its XML declaration, whose `<?` is allowed); None: not
+        # (nor is a table without an end tag, say `<sst/>`: it is never cut)
         declaration = table.find(b"<?") + 2 if table.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")) else 0
-        self.plain: int | None = declaration
+        self.plain: int | None = declaration if end >= 0 else None
 
     def start(self, k: int) -> int | None:
         """Where entry k (from 0) starts; None if the table has no entry k, or is not plain up to it (no cut)."""

@@ -130,11 +130,10 @@ def test_stop_kernel_ends_the_kernel_at_once(nursery, tmp_path: Path):
     assert not Path(km.connection_file).exists()
 
 
-def test_a_primed_nursery_s_kernels_reuse_its_reading_of_the_same_bytes(tmp_path: Path):
-    """A nursery primed with the batch's workbooks: a kernel reading copies of them gets that reading (equal to a
-    fresh one); a copy with one byte more is read again (its new hash in the sources)."""
-    c = make_ceremony(tmp_path / "c")
-    n = nbrun.KernelNursery(prime=nbrun.Prime(c.workbooks, c.detachment, DAY))
+def _primed_probe(tmp_path: Path, c, then: str) -> tuple[Path, str]:
+    """A kernel folder holding copies of the ceremony's workbooks, and code that reads them in the kernel, prints
+    whether that reading is the primed one and equals a fresh one (and how many readings are kept), appends a
+    byte to the first copy, then runs `then`."""
     folder = tmp_path / "k"
     (folder / "inputs").mkdir(parents=True)
     books = [f"inputs/{shutil.copy(b, folder / 'inputs' / b.name) and b.name}" for b in c.workbooks]
@@ -147,9 +146,19 @@ got = read_inputs(books, d, day)
 print(got is primed.recall(books, d, day), got == _read_all(books, d, day, None), len(primed._READINGS))
 with open(books[0], "ab") as f:
     f.write(b"\\n")
+"""
+    return folder, code + then
+
+
+def test_a_primed_nursery_s_kernels_reuse_its_reading_of_the_same_bytes(tmp_path: Path):
+    """A nursery primed with the batch's workbooks: a kernel reading copies of them gets that reading (equal to a
+    fresh one); a copy with one byte more is read again (its new hash in the sources)."""
+    c = make_ceremony(tmp_path / "c")
+    n = nbrun.KernelNursery(prime=nbrun.Prime(c.workbooks, c.detachment, DAY))
+    folder, code = _primed_probe(tmp_path, c, """
 again = read_inputs(books, d, day)
 print(primed.recall(books, d, day) is None, again.sources[0].sha256 != got.sources[0].sha256)
-"""
+""")
     km = nbrun.start_kernel(folder, n)
     try:
         got = _run(km, code)
@@ -336,22 +345,11 @@ def test_an_early_kernel_reads_the_workbooks_before_it_is_asked_for(tmp_path: Pa
     frozen.write_text(json.dumps({"scope": {"inspection_date": DAY.isoformat()}}), encoding="utf-8")
     early = nbrun.EarlyKernel(prime={"workbooks": [str(b) for b in c.workbooks], "detachment": str(c.detachment),
                                      "frozen": str(frozen)})
-    folder = tmp_path / "k"
-    (folder / "inputs").mkdir(parents=True)
-    books = [f"inputs/{shutil.copy(b, folder / 'inputs' / b.name) and b.name}" for b in c.workbooks]
-    code = f"""
-import datetime as dt
-from dsr.inputs import load_detachment, primed
-from dsr.inputs.reader import _read_all, read_inputs
-d, day, books = load_detachment({str(c.detachment)!r}), dt.date.fromisoformat({DAY.isoformat()!r}), {books!r}
-got = read_inputs(books, d, day)
-print(got is primed.recall(books, d, day), got == _read_all(books, d, day, None), len(primed._READINGS))
-with open(books[0], "ab") as f:
-    f.write(b"\\n")
+    folder, code = _primed_probe(tmp_path, c, """
 print(primed.recall(books, d, day) is None)
 import gc
 print(gc.get_freeze_count() > 0)  # what was loaded and read before the kernel was asked for: not walked again
-"""
+""")
     km = nbrun.start_kernel(folder, early)
     try:
         got = _run(km, code)

@@ -728,15 +728,7 @@ def _nursery_main() -> None:
         import socket
 
         listener = socket.socket(fileno=listen)
-    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
-        del sys.path[0]
-    sys.modules["debugpy"] = None  # no debugger in the kernels (see KERNEL_CODE)
-    from ipykernel import debugger, kernelapp  # noqa: F401 - the point is to have them imported
-
-    _preload(Path(notebook))
-    _prime(prime)
-    # What is loaded and read now stays: no kernel's collector walks it (no copy-on-write of its pages).
-    gc.freeze()
+    _load_kernel(notebook, prime)
     # Reap each kernel as it ends (waited for, so its CPU time is counted in this process's children).
     signal.signal(signal.SIGCHLD, _reap)
     if listener is not None:
@@ -753,49 +745,32 @@ def _nursery_main() -> None:
             break
 
 
+def _load_kernel(notebook: str, prime: Any) -> None:
+    """What a nursery or an early kernel does before any request: load ipykernel (without its debugger) and the
+    modules the notebook imports, read the workbooks (`prime`), and freeze all of it for the collector: it stays
+    for the kernels' lives, so no kernel's collector walks it again (a full collection over it cost the
+    notebook's cells about 0.05 s) and a forked kernel copies none of its pages."""
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
+        del sys.path[0]
+    sys.modules["debugpy"] = None  # no debugger in the kernels (see KERNEL_CODE)
+    from ipykernel import debugger, kernelapp  # noqa: F401 - the point is to have them imported
+
+    _preload(Path(notebook))
+    _prime(prime)
+    gc.freeze()
+
+
 def _early_main() -> None:
     """EarlyKernel's process: import what a kernel and the notebook need, read the workbooks, then wait for the
     one request on stdin and become that kernel (EOF without a request: a refused record, exit)."""
     parent, notebook = int(sys.argv[1]), sys.argv[2]
     prime = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
     _die_with_parent(parent)
-    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does
-        del sys.path[0]
-    sys.modules["debugpy"] = None  # no debugger in the kernel (see KERNEL_CODE)
-    from ipykernel import kernelapp
-
-    _preload(Path(notebook))
-    _prime(prime)
-    # What is loaded and read now stays for the kernel's life: its collector need not walk it again (as in a
-    # nursery's kernels; a full collection over it cost the notebook's cells about 0.05 s).
-    gc.freeze()
+    _load_kernel(notebook, prime)
     line = sys.stdin.buffer.readline()
     if not line.strip():
         os._exit(0)
-    request = json.loads(line)
-    code = 1
-    try:
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)  # the request pipe is done with; the kernel's stdin reads nothing
-        os.close(devnull)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        sys.argv = [sys.executable, *request["argv"]]
-        kernelapp.launch_new_instance(argv=list(request["argv"]))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # noqa: BLE001
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+    _become_kernel(json.loads(line))  # the request pipe is done with: the kernel's stdin reads nothing
 
 
 def _fork_kernel(request: Mapping[str, Any], close: Sequence[int]) -> dict[str, Any]:
@@ -856,7 +831,6 @@ def _reap(*_: object) -> None:
 
 def _kernel_child(request: Mapping[str, Any], nursery: int, close: Sequence[int]) -> None:
     """In the forked child: become the kernel that `python -m ipykernel_launcher ARGV` would be."""
-    code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -865,6 +839,19 @@ def _kernel_child(request: Mapping[str, Any], nursery: int, close: Sequence[int]
         for fd in close:  # the nursery's reply pipe or its socket and connections: not the kernel's
             if fd >= 0:
                 os.close(fd)
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+        os._exit(1)
+    _become_kernel(request)
+
+
+def _become_kernel(request: Mapping[str, Any]) -> None:
+    """Become the kernel that `python -m ipykernel_launcher ARGV` would be, in the request's folder and environment,
+    with stdin reading nothing; never returns (the process exits with the kernel's code)."""
+    code = 1
+    try:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)

@@ -238,12 +238,19 @@ def test_duplicate_input_names_are_refused(ceremony, tmp_path):
     assert str(info.value) == f"输入文件重名，无法一并附入记录：{other.name}"
 
 
-def test_pipeline_names_the_record_files_as_verify_does():
-    """pipeline keeps its own copy of the record folder's names (so importing it stays light): they must be verify's."""
+def test_pipeline_names_the_record_files_as_verify_does_without_importing_it():
+    """pipeline and verify take the record folder's names from one place; importing pipeline stays light (it does
+    not load verify, whose asyncio and X.509 would delay a lone record's kernel)."""
+    import subprocess
+    import sys
+
     from dsr.record import pipeline, verify
 
     assert (pipeline.PDF_FILE, pipeline.HTML_FILE, pipeline.SIG_SUFFIX, pipeline.INPUTS_DIR) == (
         verify.PDF_FILE, verify.HTML_FILE, verify.SIG_SUFFIX, verify.INPUTS_DIR)
+    probe = "import sys, dsr.record.pipeline; print('dsr.record.verify' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
 
 
 def test_an_early_kernel_primes_only_workbooks_up_to_the_limit(ceremony, monkeypatch):

@@ -13,6 +13,8 @@ from dsr.errors import RecordError
 
 FORMAT = "dsr-record/1"
 RECORD_FILE = "record.json"
+# The record folder's other names (dsr.record.pipeline writes them, dsr.record.verify reads them).
+PDF_FILE, HTML_FILE, SIG_SUFFIX, INPUTS_DIR = "record.pdf", "record.html", ".p7s", "inputs"
 # Packages whose versions the record states: the ones that draw, read inputs, render and sign.
 PACKAGES = ("dsr", "python-calamine", "openpyxl", "PyYAML", "papermill", "nbconvert", "pandas",
             "matplotlib", "weasyprint", "pyhanko", "cryptography", "segno")

@@ -12,12 +12,10 @@ from pathlib import Path
 
 from dsr.errors import RecordError
 from dsr.record import notebook as nbrun
-from dsr.record.build import RECORD_FILE, check_file_name, check_witnesses, input_sources, record_id
-
-# The record folder's names, as dsr.record.verify has them (a test checks they are the same). Not imported from
-# it: verify loads asyncio and cryptography's X.509, and a lone record's kernel process starts only once this
-# module is imported (make_record starts it first).
-PDF_FILE, HTML_FILE, SIG_SUFFIX, INPUTS_DIR = "record.pdf", "record.html", ".p7s", "inputs"
+# Not dsr.record.verify: it loads asyncio and cryptography's X.509, and a lone record's kernel process starts only
+# once this module is imported (make_record starts it first).
+from dsr.record.build import (HTML_FILE, INPUTS_DIR, PDF_FILE, RECORD_FILE, SIG_SUFFIX, check_file_name,
+                              check_witnesses, input_sources, record_id)
 
 # Attachment kinds: the PDF/A-3 relationship each gets.
 RECORD_TITLE = "消防监督“双随机、一公开”抽查记录"

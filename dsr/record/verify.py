@@ -14,13 +14,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from dsr.errors import RecordError
-from dsr.record.build import RECORD_FILE
+from dsr.record.build import HTML_FILE, INPUTS_DIR, PDF_FILE, RECORD_FILE, SIG_SUFFIX
 from dsr.record.offline import import_pyhanko
 
-PDF_FILE = "record.pdf"
-HTML_FILE = "record.html"
-SIG_SUFFIX = ".p7s"
-INPUTS_DIR = "inputs"
 
 
 @dataclass(frozen=True)

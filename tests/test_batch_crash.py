@@ -58,7 +58,8 @@ def test_kill_9_at_random_moments_then_rerun_completes(tmp_path: Path):
     root = tmp_path / "out"
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
-    moments = sorted([rng.uniform(0.0, 5.0)] + [rng.uniform(0.0, 20.0) for _ in range(2)])
+    # The first kill within 2 s: a 2-brigade batch from nothing now finishes in 3-5 s on a quiet machine.
+    moments = sorted([rng.uniform(0.0, 2.0)] + [rng.uniform(0.0, 20.0) for _ in range(2)])
     killed = 0
     for moment in moments:
         note = f"seed {seed}, kill after {moment:.2f} s"
@@ -75,7 +76,7 @@ def test_kill_9_at_random_moments_then_rerun_completes(tmp_path: Path):
             assert proc.returncode == 0, note
         _assert_no_survivor(root, note)
         _assert_nothing_half_written(root, note)
-    assert killed >= 1, (seed, moments)  # the first run starts from nothing: it cannot finish within 5 s
+    assert killed >= 1, (seed, moments)  # the first run starts from nothing: it cannot finish within 2 s
     final = run_dsr(tmp_path, "batch", "ceremony.yaml", "--root", "out")
     assert final.returncode == 0, (seed, moments, final.stdout, final.stderr)
     assert "共 2 个大队，2 个完成，0 个失败。" in final.stdout

@@ -44,7 +44,8 @@ $(SYSSTAMP): scripts/sysdeps.sh | $(VENV)/bin/python
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { scripts/sysdeps.sh && $(PYTHON) -m venv $(VENV); }
 
-$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+# sysdeps first: the ticket accelerator (setup.py, dsr/core/_ticketc.c) needs a C compiler and OpenSSL's headers
+$(STAMP): pyproject.toml constraints.txt setup.py dsr/core/_ticketc.c $(SYSSTAMP) | $(VENV)/bin/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,lab]"
 	touch $@

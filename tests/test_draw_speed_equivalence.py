@@ -36,7 +36,7 @@ from dsr.core.draw import (
 )
 from dsr.core.rules import HazardIndustry, Stratum, UnitFilter
 from dsr.core.teams import Attempt
-from dsr.core.tickets import LABEL_UNIT, ticket_hex_list, ticket_list
+from dsr.core.tickets import LABEL_UNIT, ticket, ticket_hex_list, ticket_list
 from dsr.errors import DrawError
 from dsr.parallel import ParallelTickets, parallel_ticket_list
 
@@ -541,24 +541,34 @@ def test_read_units_ids_are_first_positions_in_key_order_whatever_the_given_orde
     assert canonical_bytes(run_draw(SEED, ordered)) == canonical_bytes(run_draw(SEED, replace(ordered, units=tuple(shuffled))))
 
 
-def test_keys_hashed_from_joined_buffers_are_the_keys(monkeypatch):
-    """key_blobs and _encoded_keys give every range's UTF-8 keys (empty, non-ASCII, blob edges); NUL is refused."""
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
+def test_keys_hashed_from_joined_buffers_are_the_keys(monkeypatch, compiled):
+    """unit_chunk hashes every range of key_blobs' buffers as ticket() the keys (empty, non-ASCII, blob edges),
+    with the compiled accelerator and without it; a key holding NUL is refused either way."""
     import dsr.core.draw as draw_module
-    from dsr.core.draw import _encoded_keys, key_blobs, unit_chunk
+    import dsr.core.tickets as tickets_module
+    from dsr.core.draw import key_blobs, unit_chunk
 
+    if compiled and tickets_module._fast is None:
+        pytest.skip("dsr.core._ticketc is not built here")
+    if not compiled:
+        monkeypatch.setattr(tickets_module, "_fast", None)
     monkeypatch.setattr(draw_module, "BLOB", 7)
     keys = ["", "统一社会信用代码", "🎲x", "a|b"] + [f"K{i:03d}" for i in range(40)]
     blobs = key_blobs(keys)
     assert len(blobs) == 7
+    bound = bytes([128]) + bytes(31)
+    where_of = [i % 3 for i in range(len(keys))]
+    by_where = {0: bound, 1: b"", 2: b"\xff" * 32}
     for start in range(0, len(keys) + 1, 3):
         for end in range(start, len(keys) + 1, 5):
-            assert _encoded_keys(blobs, len(keys), start, end) == [k.encode() for k in keys[start:end]]
-    digests, flags = unit_chunk(SEED, blobs, len(keys), [0] * len(keys), {0: bytes([128]) + bytes(31)}, 5, 30)
-    expected = ticket_list(SEED, LABEL_UNIT, keys[5:30])
-    assert digests == b"".join(expected) and flags == bytes(t < bytes([128]) + bytes(31) for t in expected)
+            digests, flags = unit_chunk(SEED, blobs, len(keys), where_of, by_where, start, end)
+            expected = [ticket(SEED, LABEL_UNIT, k) for k in keys[start:end]]
+            assert digests == b"".join(expected)
+            assert flags == bytes(t < by_where[where_of[i]] for i, t in enumerate(expected, start))
     for at in (0, 6, 7, 20):
         bad = keys[:at] + ["NUL\x00inside"] + keys[at:]
         with pytest.raises(ValueError, match="NUL"):
-            _encoded_keys(key_blobs(bad), len(bad), 0, len(bad))
+            unit_chunk(SEED, key_blobs(bad), len(bad), [0] * len(bad), {0: bound}, 0, len(bad))
     with pytest.raises(ValueError, match="NUL"):
         run_draw(SEED, inputs([unit("A\x00B"), unit("C")], STAFF))

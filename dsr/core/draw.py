@@ -16,7 +16,7 @@ from math import isqrt
 from operator import attrgetter, eq, itemgetter, lt
 from typing import NamedTuple
 
-from dsr.core.model import DrawInputs, Unit
+from dsr.core.model import DrawInputs, Unit, UnitTable
 from dsr.core.rules import BATCH_ORDERS, MODES, ROUNDINGS, Rules, Stratum, UnitFilter
 from dsr.core.teams import (
     Attempt,
@@ -34,10 +34,12 @@ from dsr.core.tickets import (
     LABEL_BATCH,
     LABEL_UNIT,
     TicketFunction,
-    encoded_ticket_list,
+    joined_tickets,
+    split_tickets,
     ticket,
     ticket_list,
 )
+from dsr.core import tickets as _tickets
 from dsr.errors import DrawError
 
 ALGORITHM = "dsr-sha256/1"
@@ -289,30 +291,37 @@ _key = attrgetter("key")
 def read_units(inputs: DrawInputs) -> Columns:
     """Key and profile (the fields the rules read) of every unit, in key order; refuses duplicate keys.
 
-    Two passes over the unit objects: the profiles straight into their ids (no per-unit tuple kept), then the
-    keys. A strictly ascending key column (the usual case: frozen inputs are sorted) needs no sort and no set.
-    Each field read costs about as much as reading the object (a cache miss each), so the names, which only
-    the outcomes show, are left in the unit objects.
+    Frozen inputs (dsr.core.freeze) hold their units as a model.UnitTable: the profiles come from its rows,
+    which lie side by side in key order, the keys from its key column, and the names, which only the outcomes
+    show, are read from the rows when asked for. Other inputs (a tuple of Units) take two passes over the unit
+    objects, where each field read costs about as much as reading the object (a cache miss each). A strictly
+    ascending key column (the usual case) needs no sort and no set.
     """
     fields = profile_fields(inputs.rules)  # type: ignore[arg-type]
     units = inputs.units
     ids: dict = {}
-    where_of = list(map(ids.setdefault, map(attrgetter(*fields), units), count()))
-    keys = list(map(_key, units))
+    if isinstance(units, UnitTable):  # frozen inputs: read from its rows, side by side in memory
+        where_of = list(map(ids.setdefault, units.values(fields), count()))
+        keys = units.column("key")
+    else:
+        where_of = list(map(ids.setdefault, map(attrgetter(*fields), units), count()))
+        keys = list(map(_key, units))
     order = None
     if not all(map(lt, keys, islice(keys, 1, None))):
         order = sorted(range(len(keys)), key=keys.__getitem__)
         keys = list(map(keys.__getitem__, order))
         if any(map(eq, keys, islice(keys, 1, None))):
             _check_unique(keys)
-        inputs = replace(inputs, units=tuple(map(units.__getitem__, order)))
+        inputs = replace(inputs, units=units.take(order) if isinstance(units, UnitTable)
+                         else tuple(map(units.__getitem__, order)))
         renamed: dict[int, int] = {}  # id by given position → id by sorted position
         where_of = list(map(renamed.setdefault, map(where_of.__getitem__, order), count()))
         ids = {values: renamed[i] for values, i in ids.items()}
     if len(fields) == 1:  # attrgetter of one field gives the value itself
         ids = {(value,): i for value, i in ids.items()}
     profiles = dict(sorted(ids.items(), key=itemgetter(1)))
-    return Columns(inputs, keys, UnitField(inputs.units, "name"), where_of, profiles, fields, order)
+    names = inputs.units.field("name") if isinstance(inputs.units, UnitTable) else UnitField(inputs.units, "name")
+    return Columns(inputs, keys, names, where_of, profiles, fields, order)
 
 
 @dataclass(frozen=True)
@@ -674,27 +683,19 @@ def key_blobs(keys: Sequence[str]) -> list[bytes]:
     return ["\x00".join(keys[a:a + BLOB]).encode("utf-8") for a in range(0, len(keys), BLOB)]
 
 
-def _encoded_keys(blobs: Sequence[bytes], n: int, start: int, end: int) -> list[bytes]:
-    """The UTF-8 bytes of keys[start:end] from key_blobs(keys) (n keys); a key holding NUL is refused."""
-    first, last = start // BLOB, -(-end // BLOB)
-    parts: list[bytes] = []
-    for b in range(first, last):
-        piece = blobs[b].split(b"\x00")
-        if len(piece) != min(BLOB, n - b * BLOB):
-            raise ValueError("NUL is not allowed in a ticket key")
-        parts += piece
-    skip = start - first * BLOB
-    return parts[skip:skip + end - start]
-
-
 def unit_chunk(seed: bytes, blobs: Sequence[bytes], n: int, where_of: Sequence[int], by_where: dict[int, bytes],
                start: int, end: int) -> tuple[bytes, bytes]:
     """The unit tickets of keys[start:end] (32 bytes each, joined) and, per unit, 1 if its ticket lies below its
     cell's bound (_cell_bounds), else 0: a pure function of its arguments (blobs = key_blobs(keys), n keys),
-    run in any process on any range."""
-    digests = encoded_ticket_list(seed, LABEL_UNIT, _encoded_keys(blobs, n, start, end))
-    flags = bytes(map(lt, digests, map(by_where.__getitem__, islice(where_of, start, end))))
-    return b"".join(digests), flags
+    run in any process on any range. A key holding NUL is refused."""
+    first, last = start // BLOB, -(-end // BLOB)
+    buffer = b"".join(joined_tickets(seed, LABEL_UNIT, blobs[b], min(BLOB, n - b * BLOB)) for b in range(first, last))
+    skip = start - first * BLOB
+    if skip or len(buffer) != 32 * (end - start):
+        buffer = buffer[32 * skip:32 * (skip + end - start)]
+    if _tickets._fast is not None and where_of.__class__ is list:
+        return buffer, _tickets._fast.below(buffer, where_of, start, by_where)
+    return buffer, bytes(map(lt, split_tickets(buffer), map(by_where.__getitem__, islice(where_of, start, end))))
 
 
 def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Sequence[bytes],
@@ -724,10 +725,20 @@ def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Seq
         if c.cell in members:
             drawn += _lowest(take, members[c.cell], unit_tickets, keys)
         elif take:
-            drawn += [i for _, _, i in sorted((unit_tickets[i], keys[i], i) for i in below[c.cell])[:take]]
+            mine = below[c.cell]
+            drawn += [i for _, _, i in sorted(zip(_tickets_at(unit_tickets, mine), map(keys.__getitem__, mine),
+                                                  mine))[:take]]
         if n > take:  # with priority, the units drawn last year come second
             drawn += _lowest(n - take, c.rest, unit_tickets, keys)
     return drawn
+
+
+def _tickets_at(unit_tickets: Sequence[bytes], positions: list[int]) -> list[bytes]:
+    """The tickets at these positions (sliced straight from a TicketColumn's buffer)."""
+    if isinstance(unit_tickets, TicketColumn):
+        buffer = unit_tickets._buffer
+        return [buffer[32 * i:32 * i + 32] for i in positions]
+    return list(map(unit_tickets.__getitem__, positions))
 
 
 def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence, keys: Sequence[str]) -> list[int]:
@@ -743,7 +754,7 @@ def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence, keys: Sequen
         return []
     if n >= len(members):
         return list(members)
-    ts = list(map(unit_tickets.__getitem__, members))
+    ts = _tickets_at(unit_tickets, members if isinstance(members, list) else list(members))
     margin = 1
     while True:
         limit = _limit(n, len(members), margin)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from operator import attrgetter
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from operator import attrgetter, eq, lt
 from typing import Any
 
 from dsr.core import model
@@ -39,6 +40,26 @@ def _by_key(rows: Iterable[Any], field: str, noun: str, label: str) -> tuple[Any
     if dups:
         raise DrawError("；".join(f"{noun}{label}「{k}」出现 {counts[k]} 次" for k in dups))
     return tuple(sorted(rows, key=lambda r: getattr(r, field)))
+
+
+def _units_by_key(units: Iterable[model.Unit]) -> model.UnitTable:
+    """Units as a table sorted by key (model.UnitTable); a key appearing twice is refused as _by_key does.
+
+    The table's rows are made in key order, so they lie in memory in the order every later pass reads them.
+    """
+    if isinstance(units, model.UnitTable):
+        keys = units.column("key")
+    else:
+        units = tuple(units)
+        keys = list(map(attrgetter("key"), units))
+    if all(map(lt, keys, islice(keys, 1, None))):  # already sorted and unique: the usual case (readers sort)
+        return model.UnitTable.of(units)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    if any(map(eq, map(keys.__getitem__, order), map(keys.__getitem__, islice(order, 1, None)))):
+        _by_key(units, "key", "单位", "键")  # raises, naming every duplicate key
+    if isinstance(units, model.UnitTable):
+        return units.take(order)
+    return model.UnitTable.of(map(units.__getitem__, order))
 
 
 def _by_bytes(rows: Iterable[Any]) -> tuple[Any, ...]:
@@ -77,7 +98,7 @@ def normalise(inputs: model.DrawInputs) -> model.DrawInputs:
     return model.DrawInputs(
         detachment=inputs.detachment,
         brigade=inputs.brigade,
-        units=_by_key(inputs.units, "key", "单位", "键"),
+        units=_units_by_key(inputs.units),
         inspectors=_by_key(inputs.inspectors, "cert_no", "执法检查人员", "执法证号"),
         items=_by_key(inputs.items, "code", "抽查事项", "编码"),
         conflicts=_by_bytes(inputs.conflicts),
@@ -91,13 +112,16 @@ def normalise(inputs: model.DrawInputs) -> model.DrawInputs:
 _SCALARS = (str, bool, int, type(None))
 
 
-def _rows_plain(rows: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _rows_plain(rows: Sequence[Any]) -> list[dict[str, Any]]:
     """to_plain of flat value rows, converting only non-scalar fields (the document's hot loop)."""
     if not rows:
         return []
     names = list(to_plain(rows[0]))  # the row type's fields in canonical key order
-    get = attrgetter(*names)
-    return [{n: v if type(v) in _SCALARS else to_plain(v) for n, v in zip(names, get(row))} for row in rows]
+    if isinstance(rows, model.UnitTable):  # from its rows: no Unit is made
+        values = rows.values(names)
+    else:
+        values = map(attrgetter(*names), rows)
+    return [{n: v if type(v) in _SCALARS else to_plain(v) for n, v in zip(names, row)} for row in values]
 
 
 def frozen_document(inputs: model.DrawInputs) -> dict[str, Any]:

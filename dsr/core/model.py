@@ -8,8 +8,10 @@ dsr/inputs/schema.py.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from operator import itemgetter
 
 # Enumerations, in Chinese as clerks write them. Order matters only for display.
 UNIT_CLASSES = ("消防安全重点单位", "一般单位", "九小场所")
@@ -47,6 +49,148 @@ class Unit:
     credit: str  # 信用等级: one of CREDIT_LEVELS (internal, never published)
     status: str  # 状态: one of UNIT_STATUSES
     legacy_code: bool = False  # a credit code failing GB 32100 check, accepted as known legacy
+
+
+UNIT_FIELDS = tuple(f.name for f in fields(Unit))  # key, name, credit_code, ..., legacy_code
+_unit_values = itemgetter(*UNIT_FIELDS)  # of a Unit's __dict__: its row
+
+
+class TupleView(Sequence):
+    """What a sequence standing for a tuple (UnitTable, teams.TeamAssignments, draw.UnitOutcomes) shares with the
+    tuple: `!=`, hash and repr, all as the tuple of its items. Subclasses define __len__, __getitem__ and __eq__."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        same = self.__eq__(other)
+        return same if same is NotImplemented else not same
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+_new = object.__new__
+
+
+def _unit(values: tuple) -> Unit:
+    """The Unit of one row of field values (in UNIT_FIELDS order), made as the readers make it (no frozen __init__)."""
+    unit = _new(Unit)
+    unit.__dict__.update(zip(UNIT_FIELDS, values))
+    return unit
+
+
+class UnitTable(TupleView, Sequence[Unit]):
+    """Units kept as rows of field values (plain tuples in UNIT_FIELDS order); each Unit is made when asked for.
+
+    Reads like the tuple of Units it stands for: len, indexing (a slice gives a table), iteration, equality with
+    a tuple of Units or another table, hash, repr, pickling; to_plain writes the same list (canonical_plain).
+    dsr.core.freeze keeps a draw's units so, sorted by key. A Unit keeps its fields in a dict of its own and a
+    reader makes them in row order, so once sorted they lie all over the heap; reading a few fields of a million
+    of them costs about a second of cache misses per pass. The rows are made in one such pass, in key order, and
+    lie side by side: a pass over them (dsr.core.draw.read_units, dsr.core.freeze.frozen_document) reads memory
+    in order. A row is a sixth of a Unit's size.
+    """
+
+    __slots__ = ("_rows", "_keys")
+
+    def __init__(self, rows: Iterable[tuple]):
+        rows = tuple(map(tuple, rows))
+        if any(len(r) != len(UNIT_FIELDS) for r in rows):
+            raise ValueError(f"a unit table's rows have {len(UNIT_FIELDS)} values")
+        self._rows = rows
+        self._keys = tuple(map(_first, rows))
+
+    @classmethod
+    def of(cls, units: Iterable[Unit]) -> UnitTable:
+        """The table of some units, in their order (one pass over the objects)."""
+        if isinstance(units, UnitTable):
+            return units
+        return _table(tuple(map(_unit_values, map(vars, units))))
+
+    def column(self, field: str) -> list:
+        """One field of every unit, in order (a new list)."""
+        if field == "key":  # kept apart: every pass reads it
+            return list(self._keys)
+        return list(map(itemgetter(UNIT_FIELDS.index(field)), self._rows))
+
+    def field(self, field: str) -> Sequence:
+        """One field of every unit, read from the rows when asked for (no list is made)."""
+        return FieldView(self._rows, UNIT_FIELDS.index(field))
+
+    def values(self, fields: Sequence[str]) -> Iterator:
+        """Per unit, in order, these fields' values as attrgetter(*fields) gives them (one field: the value)."""
+        return map(itemgetter(*map(UNIT_FIELDS.index, fields)), self._rows)
+
+    def take(self, positions: Iterable[int]) -> UnitTable:
+        """The units at these positions, in this order."""
+        positions = positions if isinstance(positions, (list, tuple)) else list(positions)
+        return _table(tuple(map(self._rows.__getitem__, positions)), tuple(map(self._keys.__getitem__, positions)))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return _table(self._rows[index], self._keys[index])
+        return _unit(self._rows[index])
+
+    def __iter__(self):
+        return map(_unit, self._rows)
+
+    def __reversed__(self):
+        return map(_unit, reversed(self._rows))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UnitTable):
+            return self._rows == other._rows
+        if isinstance(other, tuple):  # equal to the tuple of Units it stands for, as a tuple would be
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = TupleView.__hash__  # defining __eq__ above would otherwise make the class unhashable
+
+    def __reduce__(self):
+        return (UnitTable, (self._rows,))
+
+    def canonical_plain(self) -> list[dict]:
+        """What to_plain gives for the tuple of Units."""
+        from dsr.core.canonical import to_plain
+
+        return [to_plain(u) for u in self]
+
+
+_first = itemgetter(0)  # a row's key
+
+
+def _table(rows: tuple[tuple, ...], keys: tuple[str, ...] | None = None) -> UnitTable:
+    """A table of rows known to be well formed (and their keys, if known)."""
+    table = _new(UnitTable)
+    table._rows = rows
+    table._keys = tuple(map(_first, rows)) if keys is None else keys
+    return table
+
+
+class FieldView(Sequence):
+    """One field of a UnitTable's units, read from its rows when asked for."""
+
+    __slots__ = ("_get", "_rows")
+
+    def __init__(self, rows: tuple[tuple, ...], index: int):
+        self._rows, self._get = rows, itemgetter(index)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return list(map(self._get, self._rows[index]))
+        return self._get(self._rows[index])
+
+    def __iter__(self):
+        return map(self._get, self._rows)
 
 
 @dataclass(frozen=True)
@@ -137,7 +281,7 @@ class DrawInputs:
 
     detachment: str
     brigade: str
-    units: tuple[Unit, ...]  # this brigade's units, sorted by key
+    units: tuple[Unit, ...]  # this brigade's units, sorted by key; once frozen a UnitTable, which reads as the tuple
     inspectors: tuple[Inspector, ...]  # the eligible pool per rules.team.pool, sorted by cert_no
     items: tuple[Item, ...]  # sorted by code
     conflicts: tuple[Conflict, ...]

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dsr.core.model import DrawInputs, HistoryEntry, Inspector, Unit
+from dsr.core.model import DrawInputs, HistoryEntry, Inspector, TupleView, Unit
 from dsr.core.rules import Rules, team_pool
+from dsr.core import tickets
 from dsr.core.tickets import LABEL_INSPECTOR, _pads
 from dsr.errors import DrawError
 
@@ -193,23 +194,6 @@ def _attempt(index: int, ticket: str, list_: str, position: int, cert_no: str, o
     return a  # type: ignore[return-value]
 
 
-class TupleView(Sequence):
-    """What a sequence standing for a tuple (TeamAssignments, draw.UnitOutcomes) shares with the tuple:
-    `!=`, hash and repr, all as the tuple of its items. Subclasses define __len__, __getitem__ and __eq__."""
-
-    __slots__ = ()
-
-    def __ne__(self, other: object) -> bool:
-        same = self.__eq__(other)
-        return same if same is NotImplemented else not same
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
-
-
 class TeamAssignments(TupleView, Sequence[TeamAssignment]):
     """The teams, in batch order, kept as rows and made into TeamAssignment (and Attempt) objects when asked for.
 
@@ -382,12 +366,13 @@ class _Matcher:
             self.relaxed.setdefault((batch, level, role), []).append(unit.key)
         return level
 
-    def assign(self, unit: Unit, batch: int, cap: int) -> tuple:
+    def assign(self, unit: Unit, batch: int, cap: int, first: Sequence[bytes] = ()) -> tuple:
         """Leader first from the leader list, then members from the eligible pool, by successive inspector tickets.
 
         One loop over every slot with the hashing inlined (ticket(seed, LABEL_INSPECTOR, key|j) with the pads
-        hashed once); j runs on across slots. Returns the team as a row of TeamAssignments (attempts as
-        (index, 32-byte ticket, list, position, cert_no, outcome)).
+        hashed once); j runs on across slots. `first` may hold the unit's first tickets (j = 0, 1, ...), computed
+        beforehand in bulk. Returns the team as a row of TeamAssignments (attempts as (index, 32-byte ticket,
+        list, position, cert_no, outcome)).
         """
         key = unit.key
         if "\x00" in key:
@@ -411,11 +396,14 @@ class _Matcher:
                 level = self.level_for(unit, batch, cap, kind, role, chosen, specific)
             size = len(names)
             while True:
-                h = icopy()
-                h.update(prefix + str(j).encode("ascii"))
-                o = ocopy()
-                o.update(h.digest())
-                t = o.digest()
+                if j < len(first):
+                    t = first[j]
+                else:
+                    h = icopy()
+                    h.update(prefix + str(j).encode("ascii"))
+                    o = ocopy()
+                    o.update(h.digest())
+                    t = o.digest()
                 pos = int.from_bytes(t, "big") % size
                 cert = names[pos]
                 # Matcher.blocked(), with free() inlined for the common case
@@ -486,6 +474,16 @@ def check_teams(inputs: DrawInputs, candidates: set[str]) -> None:
             raise DrawError(infeasibility(pool, units[key], size, removed))
 
 
+def _first_tickets(seed: bytes, units: Sequence[Unit], ahead: int) -> list[bytes]:
+    """ticket(seed, LABEL_INSPECTOR, key|j) for j < ahead of every unit, in order, in one bulk call."""
+    if not ahead or not units:
+        return []
+    keys = [u.key for u in units]
+    if "\x00" in "".join(keys):
+        raise ValueError("NUL is not allowed in a ticket key")
+    return tickets.ticket_list(seed, LABEL_INSPECTOR, [f"{k}|{j}" for k in keys for j in range(ahead)])
+
+
 def batch_cap(slots: int, eligible: int, extra: int) -> int:
     """The per-batch workload cap ⌈slots / eligible⌉ + extra (extra alone if nobody is eligible)."""
     return (-(-slots // eligible) if eligible else 0) + extra
@@ -497,10 +495,12 @@ def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit]]) ->
     size, extra = m.rules.team.size, m.rules.team.max_extra_load
     caps = tuple(batch_cap(len(b) * size, len(m.eligible), extra) for b in batches)
     teams = []
+    ahead = size + 1 if tickets._fast is not None else 0  # with the compiled hashing: most units need no more
     for number, units in enumerate(batches, start=1):
         m.start_batch(number, caps[number - 1])
-        for unit in units:
-            teams.append(m.assign(unit, number, caps[number - 1]))
+        first = _first_tickets(seed, units, ahead)
+        for i, unit in enumerate(units):
+            teams.append(m.assign(unit, number, caps[number - 1], first[i * ahead:i * ahead + ahead]))
     teams = TeamAssignments(teams)
     workload = tuple(
         Workload(c, m.by_cert[c].name, m.total[c], tuple(m.per_batch[c])) for c in m.eligible

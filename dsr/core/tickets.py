@@ -21,6 +21,11 @@ except ImportError:  # pragma: no cover - depends on the Python build
     except ImportError:
         _sha256 = sha256
 
+try:  # the optional compiled accelerator (setup.py): OpenSSL's SHA-256 in one C loop, the same bytes
+    from dsr.core import _ticketc as _fast
+except ImportError:  # pragma: no cover - not built here (no compiler or OpenSSL headers): pure Python
+    _fast = None
+
 # Domain labels: every stage draws from its own, so no two stages share a stream.
 LABEL_UNIT = "dsr/unit/1"
 LABEL_INSPECTOR = "dsr/inspector/1"
@@ -97,7 +102,32 @@ def _finished(seed: bytes, label: str, keys: Sequence[str]) -> Iterator:
 
 def ticket_list(seed: bytes, label: str, keys: Sequence[str]) -> list[bytes]:
     """Tickets for many keys, in the order of `keys`: the same bytes as ticket()."""
+    if _fast is not None:
+        keys = keys if isinstance(keys, list) else list(keys)
+        return split_tickets(joined_tickets(seed, label, "\x00".join(keys).encode("utf-8"), len(keys)))
     return [o.digest() for o in _finished(seed, label, keys)]
+
+
+def split_tickets(buffer: bytes) -> list[bytes]:
+    """32-byte tickets joined into one buffer, as a list."""
+    n = len(buffer)
+    return list(map(buffer.__getitem__, map(slice, range(0, n, 32), range(32, n + 32, 32))))
+
+
+def joined_tickets(seed: bytes, label: str, joined: bytes, count: int) -> bytes:
+    """The tickets of `count` keys given UTF-8 encoded and joined by single 0x00 bytes, joined (32 bytes each).
+
+    The same bytes as ticket() per key. A `joined` that does not split into exactly `count` keys (a key
+    holding NUL) is refused. With the compiled accelerator, all of it runs in C without the GIL.
+    """
+    if "\x00" in label:
+        raise ValueError("NUL is not allowed in a ticket label")
+    if _fast is not None:
+        return _fast.many(seed, label.encode("utf-8") + b"\x00", joined, count)
+    keys = joined.split(b"\x00") if count else []
+    if len(keys) != count or (not count and joined):
+        raise ValueError("NUL is not allowed in a ticket key")
+    return b"".join(encoded_ticket_list(seed, label, keys))
 
 
 def encoded_ticket_list(seed: bytes, label: str, encoded: Iterable[bytes]) -> list[bytes]:
@@ -117,6 +147,8 @@ def encoded_ticket_list(seed: bytes, label: str, encoded: Iterable[bytes]) -> li
 
 def ticket_hex_list(seed: bytes, label: str, keys: Sequence[str]) -> list[str]:
     """Tickets for many keys as lower-case hex, in the order of `keys` (hex sorts as the bytes do)."""
+    if _fast is not None:
+        return [t.hex() for t in ticket_list(seed, label, keys)]
     return [o.hexdigest() for o in _finished(seed, label, keys)]
 
 

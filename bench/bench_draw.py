@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsr.core import draw, model
+from dsr.core import draw
 from dsr.core.freeze import normalise
 from dsr.core.model import DrawInputs, Inspector
 from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter

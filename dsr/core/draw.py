@@ -307,7 +307,7 @@ def read_units(inputs: DrawInputs) -> Columns:
         where_of = list(map(ids.setdefault, map(attrgetter(*fields), units), count()))
         keys = list(map(_key, units))
     order = None
-    if not all(map(lt, keys, islice(keys, 1, None))):
+    if not (units.keys_ascending() if isinstance(units, UnitTable) else all(map(lt, keys, islice(keys, 1, None)))):
         order = sorted(range(len(keys)), key=keys.__getitem__)
         keys = list(map(keys.__getitem__, order))
         if any(map(eq, keys, islice(keys, 1, None))):

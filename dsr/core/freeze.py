@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
-from operator import attrgetter, eq, lt
+from operator import attrgetter, eq
 from typing import Any
 
 from dsr.core import model
@@ -45,20 +45,19 @@ def _by_key(rows: Iterable[Any], field: str, noun: str, label: str) -> tuple[Any
 def _units_by_key(units: Iterable[model.Unit]) -> model.UnitTable:
     """Units as a table sorted by key (model.UnitTable); a key appearing twice is refused as _by_key does.
 
-    The table's rows are made in key order, so they lie in memory in the order every later pass reads them.
+    The table's rows are made in key order, so they lie in memory in the order every later pass reads them:
+    units already sorted (a reader's directory is) take one pass over the objects, others two.
     """
-    if isinstance(units, model.UnitTable):
-        keys = units.column("key")
-    else:
-        units = tuple(units)
-        keys = list(map(attrgetter("key"), units))
-    if all(map(lt, keys, islice(keys, 1, None))):  # already sorted and unique: the usual case (readers sort)
-        return model.UnitTable.of(units)
+    units = units if isinstance(units, (tuple, model.UnitTable)) else tuple(units)
+    table = model.UnitTable.of(units)
+    if table.keys_ascending():  # sorted and unique: the usual case
+        return table
+    keys = table.column("key")
     order = sorted(range(len(keys)), key=keys.__getitem__)
     if any(map(eq, map(keys.__getitem__, order), map(keys.__getitem__, islice(order, 1, None)))):
         _by_key(units, "key", "单位", "键")  # raises, naming every duplicate key
-    if isinstance(units, model.UnitTable):
-        return units.take(order)
+    if units is table:
+        return table.take(order)
     return model.UnitTable.of(map(units.__getitem__, order))
 
 

@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from operator import itemgetter
+from itertools import islice
+from operator import itemgetter, lt
 
 # Enumerations, in Chinese as clerks write them. Order matters only for display.
 UNIT_CLASSES = ("消防安全重点单位", "一般单位", "九小场所")
@@ -94,7 +95,7 @@ class UnitTable(TupleView, Sequence[Unit]):
     in order. A row is a sixth of a Unit's size.
     """
 
-    __slots__ = ("_rows", "_keys")
+    __slots__ = ("_rows", "_keys", "_ascending")
 
     def __init__(self, rows: Iterable[tuple]):
         rows = tuple(map(tuple, rows))
@@ -102,6 +103,7 @@ class UnitTable(TupleView, Sequence[Unit]):
             raise ValueError(f"a unit table's rows have {len(UNIT_FIELDS)} values")
         self._rows = rows
         self._keys = tuple(map(_first, rows))
+        self._ascending: bool | None = None
 
     @classmethod
     def of(cls, units: Iterable[Unit]) -> UnitTable:
@@ -115,6 +117,13 @@ class UnitTable(TupleView, Sequence[Unit]):
         if field == "key":  # kept apart: every pass reads it
             return list(self._keys)
         return list(map(itemgetter(UNIT_FIELDS.index(field)), self._rows))
+
+    def keys_ascending(self) -> bool:
+        """Whether the keys ascend strictly (sorted, none twice); computed once, as the table cannot change."""
+        if self._ascending is None:
+            keys = self._keys
+            self._ascending = all(map(lt, keys, islice(keys, 1, None)))
+        return self._ascending
 
     def field(self, field: str) -> Sequence:
         """One field of every unit, read from the rows when asked for (no list is made)."""
@@ -134,7 +143,10 @@ class UnitTable(TupleView, Sequence[Unit]):
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return _table(self._rows[index], self._keys[index])
+            part = _table(self._rows[index], self._keys[index])
+            if self._ascending and (index.step or 1) > 0:  # a forward slice of ascending keys ascends
+                part._ascending = True
+            return part
         return _unit(self._rows[index])
 
     def __iter__(self):
@@ -170,6 +182,7 @@ def _table(rows: tuple[tuple, ...], keys: tuple[str, ...] | None = None) -> Unit
     table = _new(UnitTable)
     table._rows = rows
     table._keys = tuple(map(_first, rows)) if keys is None else keys
+    table._ascending = None
     return table
 
 

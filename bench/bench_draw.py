@@ -1,7 +1,12 @@
-"""Benchmark: tickets + stratified draw + team matching for 1,000,000 units, 12 strata, 500 inspectors."""
+"""Benchmark: tickets + stratified draw + team matching for 1,000,000 units, 12 strata, 500 inspectors.
+
+The inputs are frozen first (dsr.core.freeze.normalise, timed apart: every draw's inputs are frozen before the
+commitment); then each step of run_draw is timed, run_draw end to end, and run_draw again --repeat times.
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gc
 import os
@@ -16,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dsr.core import draw
+from dsr.core import tickets as tickets_module
 from dsr.core.freeze import normalise
 from dsr.core.model import DrawInputs, Inspector
 from dsr.core.rules import Batches, Factor, Rules, Stratum, Team, UnitFilter
@@ -94,7 +100,7 @@ def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
         placed = timed("classify into strata and cells", lambda: draw.place(inputs, columns), rows)
         plans = timed("plan sizes + capacity/team checks", lambda: draw._plan_from(inputs, placed), rows)
         columns = None  # run_draw lets the columns go here too
-        column, flags = timed(f"tickets + bound flags ({len(placed.keys):,} HMAC-SHA256, 1 process)",
+        column, flags = timed(f"tickets + bound flags ({len(placed.keys):,} HMAC-SHA256)",
                               lambda: draw.unit_tickets(SEED, placed, plans), rows)
         two = parallel_ticket_list(2)
         own = time.process_time()
@@ -107,9 +113,8 @@ def phases(inputs: DrawInputs) -> list[tuple[str, float, float]]:
                       rows)
         batches = timed("batches", lambda: draw._batches(
             SEED, inputs.rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn]), rows)
-        by_key = {keys[i]: units[i] for i in drawn}
-        timed("match teams", lambda: draw.match(SEED, inputs, [[by_key[k] for k in b.units] for b in batches]), rows)
-        batch_of = {k: b.number for b in batches for k in b.units}
+        batch_of = timed("batch numbers per unit", lambda: {k: b.number for b in batches for k in b.units}, rows)
+        timed("match teams", lambda: draw.match(SEED, inputs, draw._batch_units(units, keys, drawn, batches)), rows)
         timed(f"{OUTCOMES} ({len(units):,}, kept as columns)",
               lambda: draw._outcomes(placed, plans, column, drawn, batch_of, inputs.rules), rows)
     print(f"  (2-process tickets: {own:.3f} s CPU in the drawing process)")
@@ -136,11 +141,34 @@ def end_to_end(inputs: DrawInputs, ticket_function, label: str) -> None:
           f"{cpu_seconds() - c:.2f} s CPU")
 
 
+def repeated(inputs: DrawInputs, runs: int) -> None:
+    """run_draw end to end `runs` times on the same inputs (default ticket path): each run, then min and median."""
+    walls = []
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        result = draw.run_draw(SEED, inputs)
+        walls.append(time.perf_counter() - t)
+        del result
+    walls.sort()
+    print(f"run_draw end to end, {runs} runs: " + ", ".join(f"{w:.2f}" for w in walls)
+          + f" s wall; min {walls[0]:.2f}, median {walls[len(walls) // 2]:.2f}; load average {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     """Print the figures: each phase (wall and CPU seconds), then run_draw end to end."""
     global N_UNITS
-    if len(sys.argv) == 3 and sys.argv[1] == "--units":
-        N_UNITS = int(sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=N_UNITS, help="units in the brigade (default 1,000,000)")
+    parser.add_argument("--repeat", type=int, default=5, help="end-to-end runs of run_draw for min and median")
+    parser.add_argument("--python", action="store_true",
+                        help="without the compiled ticket accelerator (dsr.core._ticketc): the pure-Python path")
+    args = parser.parse_args()
+    N_UNITS = args.units
+    if args.python:
+        tickets_module._fast = None
+    print(f"ticket hashing: {'Python (hashlib)' if tickets_module._fast is None else 'compiled (OpenSSL)'}; "
+          f"the default path hashes in {'2 threads' if tickets_module._fast and default_workers() > 1 else '1 thread'}")
     t = time.perf_counter()
     inputs = build_inputs()
     print(f"built inputs in {time.perf_counter() - t:.1f} s: {len(inputs.units):,} units, "
@@ -152,14 +180,16 @@ def main() -> None:
     for label, wall, cpu in rows:
         print(f"  {label:<52} {wall:>8.3f} {cpu:>8.3f}")
     later = [(w, c) for name, w, c in rows if not name.startswith((OUTCOMES, PARALLEL) + FIRST)]
-    for label, first in (("1 process", [(w, c) for name, w, c in rows if name.startswith(FIRST)]),
-                         ("2 processes", [(w, c) for name, w, c in rows
-                                          if name.startswith(FIRST[:3] + (PARALLEL,))])):
+    for label, first in (("default path", [(w, c) for name, w, c in rows if name.startswith(FIRST)]),
+                         ("tickets on 2 processes", [(w, c) for name, w, c in rows
+                                                     if name.startswith(FIRST[:3] + (PARALLEL,))])):
         core = first + later
         print(f"  {'tickets + draw + matching, ' + label:<52} {sum(w for w, _ in core):>8.3f} {sum(c for _, c in core):>8.3f}")
     print(f"  load average now {os.getloadavg()[0]:.1f}; CPUs usable {default_workers()}")
-    end_to_end(inputs, None, "1 process")
+    end_to_end(inputs, None, "default path")
     end_to_end(inputs, parallel_ticket_list(2), "tickets on 2 processes")
+    if args.repeat:
+        repeated(inputs, args.repeat)
 
 
 if __name__ == "__main__":

@@ -179,3 +179,29 @@ def test_bulk_inspector_tickets_are_the_inline_ones():
     assert _first_tickets(SEED, units, 0) == [] and _first_tickets(SEED, [], 3) == []
     with pytest.raises(ValueError, match="NUL"):
         _first_tickets(SEED, [unit("A\x00|0")], 3)
+
+
+@needs_compiled
+def test_tickets_in_two_threads_are_the_tickets_in_one(monkeypatch):
+    """The default path's second thread (compiled hashing, enough units, two CPUs) changes no byte of the draw."""
+    import dsr.core.draw as draw_module
+
+    inp = _many_units()
+    one = canonical_bytes(run_draw(SEED, inp))
+    monkeypatch.setattr(draw_module, "BLOB", 16)
+    monkeypatch.setattr(draw_module, "THREAD_MIN", 50)
+    monkeypatch.setattr(draw_module, "_usable_cpus", lambda: 2)
+    calls = []
+    real = draw_module.unit_chunk
+    monkeypatch.setattr(draw_module, "unit_chunk", lambda *a: calls.append(a[-2:]) or real(*a))
+    assert canonical_bytes(run_draw(SEED, inp)) == one
+    assert sorted(calls) == [(0, 160), (160, len(inp.units))]  # two halves of whole 16-key buffers
+
+
+def test_a_table_knows_whether_its_keys_ascend():
+    inp = _many_units()
+    table = UnitTable.of(inp.units)
+    assert table.keys_ascending() and table[10:20].keys_ascending() and table[10:20]._ascending
+    assert not UnitTable.of(reversed(inp.units)).keys_ascending()
+    assert not UnitTable.of(inp.units + (inp.units[0],)).keys_ascending()  # a key twice does not ascend strictly
+    assert not table[::-1].keys_ascending() and table.take([3, 1]).keys_ascending() is False

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
@@ -994,7 +996,8 @@ def unit_tickets(seed: bytes, placed: Placement, plans: tuple[StratumPlan, ...],
         except TypeError:
             raise DrawError("票值函数返回的不是 32 字节的票值") from None
     else:
-        buffer, flags = unit_chunk(seed, key_blobs(keys), len(keys), where_of, by_where, 0, len(keys))
+        buffer, flags = _in_two_threads(partial(unit_chunk, seed, key_blobs(keys), len(keys), where_of, by_where),
+                                        len(keys))
     if len(buffer) != 32 * len(keys):
         raise DrawError("票值函数返回的不是 32 字节的票值")
     column = TicketColumn(buffer)
@@ -1002,6 +1005,29 @@ def unit_tickets(seed: bytes, placed: Placement, plans: tuple[StratumPlan, ...],
     if len(flags) != len(keys) or not all(flags[i] == (column[i] < by_where[where_of[i]]) for i in _spread(len(keys))):
         raise DrawError("票值函数返回的票值标记有误")
     return column, flags
+
+
+THREAD_MIN = 8 * BLOB  # below this many units a second thread saves less than it costs
+
+
+def _in_two_threads(work, n: int) -> tuple[bytes, bytes]:
+    """work(0, n), the back half in a second thread when the compiled hashing (which releases the GIL) is there and
+    this process may use two CPUs: the same bytes as one call, about 40 % sooner on two cores."""
+    if _tickets._fast is None or n < THREAD_MIN or _usable_cpus() < 2:
+        return work(0, n)
+    half = n // 2 // BLOB * BLOB  # whole key buffers on each side
+    with ThreadPoolExecutor(1) as pool:
+        back = pool.submit(work, half, n)
+        front = work(0, half)
+        back_buffer, back_flags = back.result()
+    return front[0] + back_buffer, front[1] + back_flags
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def run_draw(seed: bytes, inputs: DrawInputs, ticket_function: TicketFunction | None = None) -> DrawResult:
@@ -1031,14 +1057,23 @@ def _finish(seed: bytes, inputs: DrawInputs, placed: Placement, plans: tuple[Str
     drawn = sorted(_select(plans, placed, column, flags))
     batches = _batches(seed, rules, [(placed.wheres[placed.where_of[i]].stratum, keys[i]) for i in drawn])
     batch_of = {k: b.number for b in batches for k in b.units}
-    by_key = {keys[i]: units[i] for i in drawn}
-    teams = match(seed, inputs, [[by_key[k] for k in b.units] for b in batches])
+    teams = match(seed, inputs, _batch_units(units, keys, drawn, batches))
     outcomes = _outcomes(placed, plans, column, drawn, batch_of, rules)
     return DrawResult(
         ALGORITHM, inputs.detachment, inputs.brigade, rules.item_code, inputs.inspection_date, seed.hex(),
         plans, _excluded(placed), outcomes, batches,
         teams.pool, teams.batch_caps, teams.teams, teams.workload, teams.warnings,
     )
+
+
+def _batch_units(units: Sequence[Unit], keys: Sequence[str], drawn: list[int],
+                 batches: tuple[Batch, ...]) -> list[Sequence[Unit]]:
+    """Each batch's units in batch order; from a UnitTable only their key and name (UnitName), all that matching
+    reads: making twenty thousand Units costs more than matching them."""
+    position = {keys[i]: i for i in drawn}
+    if isinstance(units, UnitTable):
+        return [units.names_at([position[k] for k in b.units]) for b in batches]
+    return [[units[position[k]] for k in b.units] for b in batches]
 
 
 def _excluded(placed: Placement) -> tuple[ReasonCount, ...]:

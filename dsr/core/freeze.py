@@ -56,9 +56,10 @@ def _units_by_key(units: Iterable[model.Unit]) -> model.UnitTable:
     order = sorted(range(len(keys)), key=keys.__getitem__)
     if any(map(eq, map(keys.__getitem__, order), map(keys.__getitem__, islice(order, 1, None)))):
         _by_key(units, "key", "单位", "键")  # raises, naming every duplicate key
-    if units is table:
-        return table.take(order)
-    return model.UnitTable.of(map(units.__getitem__, order))
+    table = table.take(order) if units is table else model.UnitTable.of(map(units.__getitem__, order))
+    if not table.keys_ascending():  # checked here, once, for every later reader of the frozen inputs
+        raise AssertionError("sorted unit keys do not ascend")  # pragma: no cover - sorted and deduplicated above
+    return table
 
 
 def _by_bytes(rows: Iterable[Any]) -> tuple[Any, ...]:

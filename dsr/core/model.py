@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import NamedTuple
 from itertools import islice
 from operator import itemgetter, lt
 
@@ -54,6 +55,13 @@ class Unit:
 
 UNIT_FIELDS = tuple(f.name for f in fields(Unit))  # key, name, credit_code, ..., legacy_code
 _unit_values = itemgetter(*UNIT_FIELDS)  # of a Unit's __dict__: its row
+
+
+class UnitName(NamedTuple):
+    """A unit's key and name: all that team matching reads of a drawn unit (dsr.core.teams.match)."""
+
+    key: str
+    name: str
 
 
 class TupleView(Sequence):
@@ -133,6 +141,10 @@ class UnitTable(TupleView, Sequence[Unit]):
         """Per unit, in order, these fields' values as attrgetter(*fields) gives them (one field: the value)."""
         return map(itemgetter(*map(UNIT_FIELDS.index, fields)), self._rows)
 
+    def names_at(self, positions: Iterable[int]) -> list[UnitName]:
+        """The key and name of the units at these positions, in this order (no Unit is made)."""
+        return list(map(UnitName._make, map(_key_name, map(self._rows.__getitem__, positions))))
+
     def take(self, positions: Iterable[int]) -> UnitTable:
         """The units at these positions, in this order."""
         positions = positions if isinstance(positions, (list, tuple)) else list(positions)
@@ -175,6 +187,7 @@ class UnitTable(TupleView, Sequence[Unit]):
 
 
 _first = itemgetter(0)  # a row's key
+_key_name = itemgetter(0, 1)  # a row's key and name (UNIT_FIELDS begins with them)
 
 
 def _table(rows: tuple[tuple, ...], keys: tuple[str, ...] | None = None) -> UnitTable:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dsr.core.model import DrawInputs, HistoryEntry, Inspector, TupleView, Unit
+from dsr.core.model import DrawInputs, HistoryEntry, Inspector, TupleView, Unit, UnitName, UnitTable
 from dsr.core.rules import Rules, team_pool
 from dsr.core import tickets
 from dsr.core.tickets import LABEL_INSPECTOR, _pads
@@ -340,6 +340,10 @@ class _Matcher:
     def book(self, cert: str, batch: int, cap: int) -> None:
         """Count one more unit for `cert`, updating the counters when a cap is reached."""
         total, loads, draw_cap = self.total[cert], self.per_batch[cert], self.draw_cap
+        if loads[batch - 1] + 1 != cap and (draw_cap is None or total + 1 != draw_cap):  # no cap reached now
+            self.total[cert] = total + 1
+            loads[batch - 1] += 1
+            return
         below_draw = draw_cap is None or total < draw_cap  # level 1: below the per-draw cap
         below_both = below_draw and loads[batch - 1] < cap  # level 0: below both caps
         self.total[cert] = total + 1
@@ -383,7 +387,7 @@ class _Matcher:
             specific, removed = _NO_REMOVALS, self.global_removed
         chosen: list[str] = []
         attempts: list[Attempt] = []
-        prefix = (key + "|").encode("utf-8")
+        prefix = b""  # key|, encoded once a ticket beyond `first` is needed
         icopy, ocopy = self.icopy, self.ocopy
         total, loads, draw_cap, b = self.total, self.per_batch, self.draw_cap, batch - 1
         below_caps = self.counts[0]  # per list: how many are below both caps in this batch
@@ -399,6 +403,7 @@ class _Matcher:
                 if j < len(first):
                     t = first[j]
                 else:
+                    prefix = prefix or (key + "|").encode("utf-8")
                     h = icopy()
                     h.update(prefix + str(j).encode("ascii"))
                     o = ocopy()
@@ -466,12 +471,17 @@ def check_teams(inputs: DrawInputs, candidates: set[str]) -> None:
     size = rules.team.size
     pool = base_pool(inputs)
     eligible = [p for p in pool if p.eligible]
-    units = {u.key: u for u in inputs.units if u.key in specific}
     for key in todo:
         removed = specific[key]
         free = [p for p in eligible if p.cert_no not in removed]
         if len(free) < size or not any(p.can_lead for p in free):
-            raise DrawError(infeasibility(pool, units[key], size, removed))
+            raise DrawError(infeasibility(pool, _unit_of(inputs.units, key), size, removed))
+
+
+def _unit_of(units: Sequence[Unit], key: str) -> Unit:
+    """The unit with this key (a UnitTable is searched in its key column, making one Unit only)."""
+    keys = units.column("key") if isinstance(units, UnitTable) else [u.key for u in units]
+    return units[keys.index(key)]
 
 
 def _first_tickets(seed: bytes, units: Sequence[Unit], ahead: int) -> list[bytes]:
@@ -489,8 +499,11 @@ def batch_cap(slots: int, eligible: int, extra: int) -> int:
     return (-(-slots // eligible) if eligible else 0) + extra
 
 
-def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit]]) -> TeamsResult:
-    """Give every drawn unit a team, batch by batch, unit by unit in batch order."""
+def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit | UnitName]]) -> TeamsResult:
+    """Give every drawn unit a team, batch by batch, unit by unit in batch order.
+
+    Of each unit only its key and name are read: a Unit or a UnitName does.
+    """
     m = _Matcher(seed, inputs, len(batches))
     size, extra = m.rules.team.size, m.rules.team.max_extra_load
     caps = tuple(batch_cap(len(b) * size, len(m.eligible), extra) for b in batches)

@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from decimal import Decimal
+from hashlib import sha256
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -141,6 +142,15 @@ def end_to_end(inputs: DrawInputs, ticket_function, label: str) -> None:
           f"{cpu_seconds() - c:.2f} s CPU")
 
 
+def hashlib_reference(inputs: DrawInputs) -> float:
+    """CPU seconds to hash every unit key once with hashlib.sha256: how fast this machine is right now."""
+    keys = [k.encode() for k in inputs.units.column("key")]
+    c = time.process_time()
+    for k in keys:
+        sha256(k).digest()
+    return time.process_time() - c
+
+
 def repeated(inputs: DrawInputs, runs: int) -> None:
     """run_draw end to end `runs` times on the same inputs (default ticket path): each run, then min and median."""
     walls = []
@@ -175,6 +185,8 @@ def main() -> None:
           f"{len(inputs.inspectors)} inspectors, {len(inputs.rules.strata)} strata")
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}; "
           f"load average {os.getloadavg()[0]:.1f} (wall time inflates under load; CPU time less so)")
+    print(f"reference (the issue's yardstick, about 0.8 s on its machine): hashlib.sha256 of the {len(inputs.units):,} "
+          f"keys in a loop: {hashlib_reference(inputs):.2f} s CPU now")
     print(f"  {'phase':<52} {'wall s':>8} {'CPU s':>8}")
     rows = phases(inputs)
     for label, wall, cpu in rows:

@@ -175,7 +175,7 @@ def test_bulk_inspector_tickets_are_the_inline_ones():
 
     units = [unit("A"), unit("统一社会信用代码")]
     got = _first_tickets(SEED, units, 3)
-    assert got == [ticket(SEED, LABEL_INSPECTOR, f"{u.key}|{j}") for u in units for j in range(3)]
+    assert got == [b"".join(ticket(SEED, LABEL_INSPECTOR, f"{u.key}|{j}") for u in units) for j in range(3)]
     assert _first_tickets(SEED, units, 0) == [] and _first_tickets(SEED, [], 3) == []
     with pytest.raises(ValueError, match="NUL"):
         _first_tickets(SEED, [unit("A\x00|0")], 3)
@@ -205,3 +205,18 @@ def test_a_table_knows_whether_its_keys_ascend():
     assert not UnitTable.of(reversed(inp.units)).keys_ascending()
     assert not UnitTable.of(inp.units + (inp.units[0],)).keys_ascending()  # a key twice does not ascend strictly
     assert not table[::-1].keys_ascending() and table.take([3, 1]).keys_ascending() is False
+
+
+def test_ordering_by_ticket_falls_back_to_the_key_on_equal_tickets():
+    """_order and _lowest sort by ticket alone only while no two tickets are equal; with ties, by (ticket, key)."""
+    from dsr.core.draw import _lowest, _order
+
+    keys = [f"K{i:03d}" for i in range(200)][::-1]  # keys descending, so a tie broken by position would differ
+    tied = [bytes([i % 7]) * 32 for i in range(200)]  # many equal tickets
+    distinct = [ticket(SEED, LABEL_UNIT, k) for k in keys]
+    for ts in (tied, distinct):
+        positions = list(range(200))
+        assert _order(ts, positions, keys) == sorted(positions, key=lambda p: (ts[p], keys[p]))
+        members = list(range(0, 200, 3))
+        for n in (1, 5, 30, 66, 67):
+            assert sorted(_lowest(n, members, ts, keys)) == sorted(sorted(members, key=lambda i: (ts[i], keys[i]))[:n])

@@ -728,8 +728,7 @@ def _select(plans: tuple[StratumPlan, ...], placed: Placement, unit_tickets: Seq
             drawn += _lowest(take, members[c.cell], unit_tickets, keys)
         elif take:
             mine = below[c.cell]
-            drawn += [i for _, _, i in sorted(zip(_tickets_at(unit_tickets, mine), map(keys.__getitem__, mine),
-                                                  mine))[:take]]
+            drawn += list(map(mine.__getitem__, _order(_tickets_at(unit_tickets, mine), mine, keys)[:take]))
         if n > take:  # with priority, the units drawn last year come second
             drawn += _lowest(n - take, c.rest, unit_tickets, keys)
     return drawn
@@ -766,18 +765,32 @@ def _lowest(n: int, members: Sequence[int], unit_tickets: Sequence, keys: Sequen
             bound = _bound(limit, ts[0])
             below = list(compress(zip(ts, members), map(bound.__gt__, ts)))  # ticket < bound
         if len(below) >= n:
-            return [i for _, _, i in sorted((t, keys[i], i) for t, i in below)[:n]]
+            positions = [i for _, i in below]
+            return list(map(positions.__getitem__, _order([t for t, _ in below], positions, keys)[:n]))
         margin *= 2
+
+
+def _order(tickets: list, positions: Sequence[int], keys: Sequence[str]) -> list[int]:
+    """The indexes 0..len-1 of `tickets` ordered by (ticket, key of the unit at that position).
+
+    Sorted by ticket alone, then checked: only if two tickets are equal (HMAC outputs of distinct keys
+    practically never are) are they sorted again by (ticket, key). Either way the order is (ticket, key)'s.
+    """
+    order = sorted(range(len(tickets)), key=tickets.__getitem__)
+    ordered = list(map(tickets.__getitem__, order))
+    if any(map(eq, ordered, islice(ordered, 1, None))):
+        order = sorted(range(len(tickets)), key=lambda p: (tickets[p], keys[positions[p]]))
+    return order
 
 
 def _batches(seed: bytes, rules: Rules, drawn: list[tuple[int, str]]) -> tuple[Batch, ...]:
     """Order drawn units (stratum index, key) by the batch rule; cut into near-equal parts."""
     keys = [k for _, k in drawn]
-    bt = ticket_list(seed, LABEL_BATCH, keys)
-    if rules.batches.order == "stratum":  # (stratum, batch ticket, key): keys are unique, so no tie goes further
-        keys = [k for _, _, k in sorted(zip([i for i, _ in drawn], bt, keys))]
-    else:
-        keys = [k for _, k in sorted(zip(bt, keys))]
+    order = _order(ticket_list(seed, LABEL_BATCH, keys), range(len(keys)), keys)  # by (batch ticket, key)
+    if rules.batches.order == "stratum":  # (stratum, batch ticket, key): a stable sort by stratum keeps the rest
+        strata = [i for i, _ in drawn]
+        order.sort(key=strata.__getitem__)
+    keys = list(map(keys.__getitem__, order))
     count_ = min(rules.batches.count, len(keys))
     size, extra = divmod(len(keys), count_) if count_ else (0, 0)
     out, start = [], 0

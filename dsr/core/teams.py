@@ -370,12 +370,12 @@ class _Matcher:
             self.relaxed.setdefault((batch, level, role), []).append(unit.key)
         return level
 
-    def assign(self, unit: Unit, batch: int, cap: int, first: Sequence[bytes] = ()) -> tuple:
+    def assign(self, unit: Unit | UnitName, batch: int, cap: int, first: Sequence[bytes] = (), at: int = 0) -> tuple:
         """Leader first from the leader list, then members from the eligible pool, by successive inspector tickets.
 
         One loop over every slot with the hashing inlined (ticket(seed, LABEL_INSPECTOR, key|j) with the pads
-        hashed once); j runs on across slots. `first` may hold the unit's first tickets (j = 0, 1, ...), computed
-        beforehand in bulk. Returns the team as a row of TeamAssignments (attempts as (index, 32-byte ticket,
+        hashed once); j runs on across slots. `first` may hold, per j = 0, 1, ..., the tickets of key|j of a list
+        of units computed beforehand in bulk (32 bytes each, joined), this unit being number `at` of the list. Returns the team as a row of TeamAssignments (attempts as (index, 32-byte ticket,
         list, position, cert_no, outcome)).
         """
         key = unit.key
@@ -401,7 +401,7 @@ class _Matcher:
             size = len(names)
             while True:
                 if j < len(first):
-                    t = first[j]
+                    t = first[j][32 * at:32 * at + 32]
                 else:
                     prefix = prefix or (key + "|").encode("utf-8")
                     h = icopy()
@@ -484,14 +484,15 @@ def _unit_of(units: Sequence[Unit], key: str) -> Unit:
     return units[keys.index(key)]
 
 
-def _first_tickets(seed: bytes, units: Sequence[Unit], ahead: int) -> list[bytes]:
-    """ticket(seed, LABEL_INSPECTOR, key|j) for j < ahead of every unit, in order, in one bulk call."""
+def _first_tickets(seed: bytes, units: Sequence[Unit | UnitName], ahead: int) -> list[bytes]:
+    """Per j < ahead, ticket(seed, LABEL_INSPECTOR, key|j) of every unit in order, 32 bytes each, joined."""
     if not ahead or not units:
         return []
     keys = [u.key for u in units]
     if "\x00" in "".join(keys):
         raise ValueError("NUL is not allowed in a ticket key")
-    return tickets.ticket_list(seed, LABEL_INSPECTOR, [f"{k}|{j}" for k in keys for j in range(ahead)])
+    return [tickets.joined_tickets(seed, LABEL_INSPECTOR, (f"|{j}\x00".join(keys) + f"|{j}").encode("utf-8"), len(keys))
+            for j in range(ahead)]
 
 
 def batch_cap(slots: int, eligible: int, extra: int) -> int:
@@ -513,7 +514,7 @@ def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit | Uni
         m.start_batch(number, caps[number - 1])
         first = _first_tickets(seed, units, ahead)
         for i, unit in enumerate(units):
-            teams.append(m.assign(unit, number, caps[number - 1], first[i * ahead:i * ahead + ahead]))
+            teams.append(m.assign(unit, number, caps[number - 1], first, i))
     teams = TeamAssignments(teams)
     workload = tuple(
         Workload(c, m.by_cert[c].name, m.total[c], tuple(m.per_batch[c])) for c in m.eligible

@@ -220,3 +220,21 @@ def test_ordering_by_ticket_falls_back_to_the_key_on_equal_tickets():
         members = list(range(0, 200, 3))
         for n in (1, 5, 30, 66, 67):
             assert sorted(_lowest(n, members, ts, keys)) == sorted(sorted(members, key=lambda i: (ts[i], keys[i]))[:n])
+
+
+@needs_compiled
+def test_long_runs_of_skipped_inspectors_match_the_same_without_the_compiled_path(monkeypatch):
+    """Tight workload caps make some units try dozens of inspector tickets: those past the ones computed ahead come
+    in bulk blocks (teams.MORE) on the compiled path, one by one in Python otherwise; the teams are the same."""
+    base = _many_units()
+    staff = [inspector(f"豫E{i:06d}", leader=i % 2 == 0) for i in range(40)]
+    rules = replace(base.rules, team=replace(base.rules.team, max_units_per_inspector=6))
+    inp = inputs(base.units, staff, rules)
+    import dsr.core.teams as teams_module
+
+    monkeypatch.setattr(teams_module, "MORE", 5)  # small blocks, so a run crosses several
+    compiled_result = run_draw(SEED, inp)
+    longest = max(len(t.attempts) for t in compiled_result.teams)
+    assert longest > 4 + 2 * 5, longest  # past the tickets computed ahead (size + 2) and past two blocks
+    monkeypatch.setattr(tickets_module, "_fast", None)
+    assert canonical_bytes(run_draw(SEED, inp)) == canonical_bytes(compiled_result)

@@ -388,6 +388,7 @@ class _Matcher:
         chosen: list[str] = []
         attempts: list[Attempt] = []
         prefix = b""  # key|, encoded once a ticket beyond `first` is needed
+        more_from, more = -MORE, b""  # tickets of key|more_from .. key|more_from + MORE - 1, joined
         icopy, ocopy = self.icopy, self.ocopy
         total, loads, draw_cap, b = self.total, self.per_batch, self.draw_cap, batch - 1
         below_caps = self.counts[0]  # per list: how many are below both caps in this batch
@@ -402,6 +403,10 @@ class _Matcher:
             while True:
                 if j < len(first):
                     t = first[j][32 * at:32 * at + 32]
+                elif tickets._fast is not None:  # past the tickets computed ahead: the next MORE in one call
+                    if not more_from <= j < more_from + MORE:
+                        more_from, more = j, _more_tickets(self.seed, key, j)
+                    t = more[32 * (j - more_from):32 * (j - more_from) + 32]
                 else:
                     prefix = prefix or (key + "|").encode("utf-8")
                     h = icopy()
@@ -484,6 +489,15 @@ def _unit_of(units: Sequence[Unit], key: str) -> Unit:
     return units[keys.index(key)]
 
 
+MORE = 16  # inspector tickets computed at a time for a unit that needs more than those computed ahead
+
+
+def _more_tickets(seed: bytes, key: str, j: int) -> bytes:
+    """ticket(seed, LABEL_INSPECTOR, key|i) for i = j .. j + MORE - 1, joined."""
+    return tickets.joined_tickets(seed, LABEL_INSPECTOR, "\x00".join(f"{key}|{i}" for i in range(j, j + MORE))
+                                  .encode("utf-8"), MORE)
+
+
 def _first_tickets(seed: bytes, units: Sequence[Unit | UnitName], ahead: int) -> list[bytes]:
     """Per j < ahead, ticket(seed, LABEL_INSPECTOR, key|j) of every unit in order, 32 bytes each, joined."""
     if not ahead or not units:
@@ -509,7 +523,7 @@ def match(seed: bytes, inputs: DrawInputs, batches: Sequence[Sequence[Unit | Uni
     size, extra = m.rules.team.size, m.rules.team.max_extra_load
     caps = tuple(batch_cap(len(b) * size, len(m.eligible), extra) for b in batches)
     teams = []
-    ahead = size + 1 if tickets._fast is not None else 0  # with the compiled hashing: most units need no more
+    ahead = size + 2 if tickets._fast is not None else 0  # with the compiled hashing: most units need no more
     for number, units in enumerate(batches, start=1):
         m.start_batch(number, caps[number - 1])
         first = _first_tickets(seed, units, ahead)

@@ -68,7 +68,7 @@ def build_inputs() -> DrawInputs:
     t, c = time.perf_counter(), time.process_time()
     with draw.collector_paused():
         frozen = normalise(raw)
-    print(f"froze the inputs (sorted by key, units as columns; before the commitment, not part of the draw): "
+    print(f"froze the inputs (sorted by key, units as a table of rows; before the commitment, not part of the draw): "
           f"{time.perf_counter() - t:.2f} s wall, {time.process_time() - c:.2f} s CPU")
     return frozen
 

@@ -100,7 +100,8 @@ below(PyObject *self, PyObject *args)
         return NULL;
     PyObject *out = NULL;
     Py_ssize_t n = tickets.len / TICKET;
-    if (tickets.len % TICKET != 0 || start < 0 || start + n > PyList_GET_SIZE(where_of)) {
+    if (tickets.len % TICKET != 0 || start < 0 || start > PyList_GET_SIZE(where_of)
+        || n > PyList_GET_SIZE(where_of) - start) {
         PyErr_SetString(PyExc_ValueError, "tickets and where_of do not match");
         goto done;
     }

@@ -153,7 +153,7 @@ def test_freezing_makes_a_sorted_table_and_changes_no_digest_or_draw():
     assert normalise(frozen).units is frozen.units
     assert canonical_bytes(run_draw(SEED, frozen)) == canonical_bytes(run_draw(SEED, inp))
     cols = read_units(frozen)
-    assert cols.keys == sorted(u.key for u in inp.units) and list(cols.names) == [u.name for u in frozen.units]
+    assert list(cols.keys) == sorted(u.key for u in inp.units) and list(cols.names) == [u.name for u in frozen.units]
     unsorted_table = replace(inp, units=UnitTable.of(shuffled.units))  # a table not made by freeze
     assert canonical_bytes(run_draw(SEED, unsorted_table)) == canonical_bytes(run_draw(SEED, inp))
     assert normalise(unsorted_table).units == inp.units

@@ -279,7 +279,7 @@ class Columns:
     """The per-unit columns a draw reads, in key order."""
 
     inputs: DrawInputs  # with units sorted by key
-    keys: list[str]
+    keys: Sequence[str]  # a list, or a UnitTable's own tuple
     names: Sequence[str]  # read from the units when asked for
     where_of: list[int]  # per unit: the position of the first unit with its profile (its Where id)
     profiles: dict[tuple, int]  # each distinct profile (its values of `fields`) → its Where id, ascending
@@ -304,7 +304,7 @@ def read_units(inputs: DrawInputs) -> Columns:
     ids: dict = {}
     if isinstance(units, UnitTable):  # frozen inputs: read from its rows, side by side in memory
         where_of = list(map(ids.setdefault, units.values(fields), count()))
-        keys = units.column("key")
+        keys = units.keys  # the table's tuple: no new million-entry container for the collector to walk
     else:
         where_of = list(map(ids.setdefault, map(attrgetter(*fields), units), count()))
         keys = list(map(_key, units))
@@ -948,9 +948,11 @@ def _outcomes(placed: Placement, plans: tuple[StratumPlan, ...], unit_tickets: S
         for i in c.rest:
             stratum, cell = base[where_of[i]][:2]
             own[i] = (stratum, cell, NOT_DRAWN, None, None, probability[(cell, True)])
+    shared: dict[tuple, tuple] = {}  # drawn units share a few hundred rows (cell × batch), not one tuple each
     for i in drawn:
         stratum, cell, _, _, _, p = own.get(i) or base[where_of[i]]
-        own[i] = (stratum, cell, DRAWN, None, batch_of[keys[i]], p)
+        row = (stratum, cell, DRAWN, None, batch_of[keys[i]], p)
+        own[i] = shared.setdefault(row, row)
     return UnitOutcomes(keys, placed.names, unit_tickets, where_of, base, own)
 
 

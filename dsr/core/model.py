@@ -126,6 +126,11 @@ class UnitTable(TupleView, Sequence[Unit]):
             return list(self._keys)
         return list(map(itemgetter(UNIT_FIELDS.index(field)), self._rows))
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every unit's key, in order (the table's own tuple: nothing is copied)."""
+        return self._keys
+
     def keys_ascending(self) -> bool:
         """Whether the keys ascend strictly (sorted, none twice); computed once, as the table cannot change."""
         if self._ascending is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from dsr.core.model import DrawInputs, HistoryEntry, Inspector, TupleView, Unit, UnitName, UnitTable
@@ -206,7 +206,7 @@ class TeamAssignments(TupleView, Sequence[TeamAssignment]):
 
     def __init__(self, rows: list[tuple]):
         # (unit_key, unit_name, batch, members, leader, eligible_count, removed,
-        #  attempts as (index, 32-byte ticket, list, position, cert_no, outcome))
+        #  attempts flat: index, 32-byte ticket, list, position, cert_no, outcome, index, ...)
         self._rows = rows
 
     def __len__(self) -> int:
@@ -238,7 +238,7 @@ class TeamAssignments(TupleView, Sequence[TeamAssignment]):
     def canonical_plain(self) -> list[dict]:
         """The canonical plain form: what to_plain gives for the tuple of TeamAssignment (keys in canonical order)."""
         return [{"attempts": [{"cert_no": cert, "index": j, "list": kind, "outcome": outcome, "position": pos,
-                               "ticket": t.hex()} for j, t, kind, pos, cert, outcome in attempts],
+                               "ticket": t.hex()} for j, t, kind, pos, cert, outcome in _sixes(attempts)],
                  "batch": batch, "eligible_count": eligible_count, "leader": leader, "members": list(members),
                  "removed": [{"cert_no": r.cert_no, "name": r.name, "reasons": list(r.reasons)} for r in removed],
                  "unit_key": key, "unit_name": name}
@@ -250,7 +250,13 @@ def _team(row: tuple) -> TeamAssignment:
     return _fast(TeamAssignment, unit_key=key, unit_name=name, batch=batch, members=members, leader=leader,
                  eligible_count=eligible_count, removed=removed,
                  attempts=tuple(_attempt(j, t.hex(), kind, pos, cert, outcome)
-                                for j, t, kind, pos, cert, outcome in attempts))
+                                for j, t, kind, pos, cert, outcome in _sixes(attempts)))
+
+
+def _sixes(flat: tuple) -> Iterator[tuple]:
+    """A team row's flat attempts, six values at a time."""
+    step = iter(flat)
+    return zip(step, step, step, step, step, step)
 
 
 class _Matcher:
@@ -375,8 +381,9 @@ class _Matcher:
 
         One loop over every slot with the hashing inlined (ticket(seed, LABEL_INSPECTOR, key|j) with the pads
         hashed once); j runs on across slots. `first` may hold, per j = 0, 1, ..., the tickets of key|j of a list
-        of units computed beforehand in bulk (32 bytes each, joined), this unit being number `at` of the list. Returns the team as a row of TeamAssignments (attempts as (index, 32-byte ticket,
-        list, position, cert_no, outcome)).
+        of units computed beforehand in bulk (32 bytes each, joined), this unit being number `at` of the list.
+        Returns the team as a row of TeamAssignments (attempts flat: index, 32-byte ticket, list, position,
+        cert_no, outcome, index, ...).
         """
         key = unit.key
         if "\x00" in key:
@@ -386,7 +393,7 @@ class _Matcher:
         else:
             specific, removed = _NO_REMOVALS, self.global_removed
         chosen: list[str] = []
-        attempts: list[Attempt] = []
+        attempts: list = []  # flat: six values an attempt (one tuple a team, not one an attempt, for the collector)
         prefix = b""  # key|, encoded once a ticket beyond `first` is needed
         more_from, more = -MORE, b""  # tickets of key|more_from .. key|more_from + MORE - 1, joined
         icopy, ocopy = self.icopy, self.ocopy
@@ -428,11 +435,11 @@ class _Matcher:
                 else:
                     why = None
                 if why is not None:
-                    attempts.append((j, t, kind, pos, cert, "跳过：" + why))
+                    attempts += (j, t, kind, pos, cert, "跳过：" + why)
                     j += 1
                     continue
                 over = level and self.free(cert, batch, cap, 0) is not None
-                attempts.append((j, t, kind, pos, cert, role + OUTCOME_OVER_CAP if over else role))
+                attempts += (j, t, kind, pos, cert, role + OUTCOME_OVER_CAP if over else role)
                 j += 1
                 chosen.append(cert)
                 break

@@ -207,3 +207,34 @@ def test_planted_symlink_folder_is_reported_not_followed(root: Path, tmp_path_fa
     with archive.batch_lock(), Ledger(root / LEDGER_NAME) as ledger, pytest.raises(ArchiveError) as err:
         recover(archive, ledger)
     assert str(err.value) == f"路径越出档案根目录：{root.resolve() / '2026' / BRIGADE / 'D-666'}"
+
+
+def test_a_folder_whose_row_comes_a_moment_later_is_not_a_stray(tmp_path: Path):
+    """A batch renames a record folder into place, then appends its row: a verify in between waits for the row
+    (up to about a second), so `dsr ledger verify` beside a running batch passes; a folder whose row never comes
+    is still reported."""
+    import threading
+
+    from archive_helpers import C2, draw_payload
+
+    archive, ledger = filled(tmp_path)
+    with archive.batch_lock():
+        ledger.append("draw", at=AT, commitment_hash=C2, brigade="北关区", draw_id="D-003",
+                      payload=draw_payload("D-003"), ceremony_id="CER-1")  # fmt: skip
+        folder = archive.write_record(2026, "北关区", "D-003", {"record.pdf": b"%PDF D-003"})
+        def append_late() -> None:  # a connection of its own, as the batch's process has
+            with Ledger(tmp_path / LEDGER_NAME) as other:
+                other.append_record(archive.folder_refs(folder), at=AT, brigade="北关区", draw_id="D-003",
+                                    commitment_hash=C2)
+
+        late = threading.Timer(0.2, append_late)
+        late.start()
+        try:
+            assert _failed(_verify(tmp_path)) == {}
+        finally:
+            late.join()
+        archive.write_record(2026, "北关区", "D-004", {"record.pdf": b"%PDF D-004"})  # no row will come
+    assert _failed(_verify(tmp_path)) == {
+        "未登记文件夹": "文件夹 2026/北关区/D-004 无账本记录（共 1 个；若为中断的批次，下次运行会移入 .orphans）"
+    }
+    ledger.close()

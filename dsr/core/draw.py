@@ -18,14 +18,13 @@ from math import isqrt
 from operator import attrgetter, eq, itemgetter, lt
 from typing import NamedTuple
 
-from dsr.core.model import DrawInputs, Unit, UnitTable
+from dsr.core.model import DrawInputs, Mapped, TupleView, Unit, UnitTable
 from dsr.core.rules import BATCH_ORDERS, MODES, ROUNDINGS, Rules, Stratum, UnitFilter
 from dsr.core.teams import (
     Attempt,
     PoolEntry,
     Removal,
     TeamAssignment,
-    TupleView,
     Unfrozen,
     Workload,
     base_pool,
@@ -254,26 +253,6 @@ def _profile(fields: tuple[str, ...], values: tuple) -> Profile:
     return Profile(**{**_NO_PROFILE, **dict(zip(fields, values))})
 
 
-class UnitField(Sequence[str]):
-    """One field of every unit, read from the unit objects when asked for (names: only the outcomes show them)."""
-
-    __slots__ = ("_get", "_units")
-
-    def __init__(self, units: Sequence[Unit], field: str):
-        self._units, self._get = units, attrgetter(field)
-
-    def __len__(self) -> int:
-        return len(self._units)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return list(map(self._get, self._units[index]))
-        return self._get(self._units[index])
-
-    def __iter__(self):
-        return map(self._get, self._units)
-
-
 @dataclass(frozen=True)
 class Columns:
     """The per-unit columns a draw reads, in key order."""
@@ -322,7 +301,8 @@ def read_units(inputs: DrawInputs) -> Columns:
     if len(fields) == 1:  # attrgetter of one field gives the value itself
         ids = {(value,): i for value, i in ids.items()}
     profiles = dict(sorted(ids.items(), key=itemgetter(1)))
-    names = inputs.units.field("name") if isinstance(inputs.units, UnitTable) else UnitField(inputs.units, "name")
+    units = inputs.units
+    names = units.field("name") if isinstance(units, UnitTable) else Mapped(units, attrgetter("name"))
     return Columns(inputs, keys, names, where_of, profiles, fields, order)
 
 

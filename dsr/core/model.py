@@ -8,7 +8,7 @@ dsr/inputs/schema.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import NamedTuple
@@ -65,8 +65,8 @@ class UnitName(NamedTuple):
 
 
 class TupleView(Sequence):
-    """What a sequence standing for a tuple (UnitTable, teams.TeamAssignments, draw.UnitOutcomes) shares with the
-    tuple: `!=`, hash and repr, all as the tuple of its items. Subclasses define __len__, __getitem__ and __eq__."""
+    """What a sequence standing for a tuple (RowView's kinds, draw.UnitOutcomes) shares with the tuple: `!=`, hash
+    and repr, all as the tuple of its items. Subclasses define __len__, __getitem__ and __eq__."""
 
     __slots__ = ()
 
@@ -81,6 +81,37 @@ class TupleView(Sequence):
         return repr(tuple(self))
 
 
+class RowView(TupleView):
+    """A sequence standing for a tuple, kept as rows (`_rows`) and made into its items (`_make`) when asked for:
+    length, iteration, equality with the tuple of its items or with its own kind, pickling. Subclasses define
+    __getitem__ (a slice's kind is theirs to choose)."""
+
+    __slots__ = ()
+    _rows: tuple | list
+    _make: Callable[[tuple], object]  # a staticmethod: one row into its item
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self):
+        return map(self._make, self._rows)
+
+    def __reversed__(self):
+        return map(self._make, reversed(self._rows))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self):
+            return self._rows == other._rows  # type: ignore[attr-defined]
+        if isinstance(other, tuple):  # equal to the tuple of items it stands for, as a tuple would be
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = TupleView.__hash__  # defining __eq__ above would otherwise make the class unhashable
+
+    def __reduce__(self):
+        return (type(self), (self._rows,))
+
+
 _new = object.__new__
 
 
@@ -91,7 +122,7 @@ def _unit(values: tuple) -> Unit:
     return unit
 
 
-class UnitTable(TupleView, Sequence[Unit]):
+class UnitTable(RowView, Sequence[Unit]):
     """Units kept as rows of field values (plain tuples in UNIT_FIELDS order); each Unit is made when asked for.
 
     Reads like the tuple of Units it stands for: len, indexing (a slice gives a table), iteration, equality with
@@ -104,6 +135,7 @@ class UnitTable(TupleView, Sequence[Unit]):
     """
 
     __slots__ = ("_rows", "_keys", "_ascending")
+    _make = staticmethod(_unit)
 
     def __init__(self, rows: Iterable[tuple]):
         rows = tuple(map(tuple, rows))
@@ -140,7 +172,7 @@ class UnitTable(TupleView, Sequence[Unit]):
 
     def field(self, field: str) -> Sequence:
         """One field of every unit, read from the rows when asked for (no list is made)."""
-        return FieldView(self._rows, UNIT_FIELDS.index(field))
+        return Mapped(self._rows, itemgetter(UNIT_FIELDS.index(field)))
 
     def values(self, fields: Sequence[str]) -> Iterator:
         """Per unit, in order, these fields' values as attrgetter(*fields) gives them (one field: the value)."""
@@ -166,24 +198,6 @@ class UnitTable(TupleView, Sequence[Unit]):
             return part
         return _unit(self._rows[index])
 
-    def __iter__(self):
-        return map(_unit, self._rows)
-
-    def __reversed__(self):
-        return map(_unit, reversed(self._rows))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, UnitTable):
-            return self._rows == other._rows
-        if isinstance(other, tuple):  # equal to the tuple of Units it stands for, as a tuple would be
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
-
-    __hash__ = TupleView.__hash__  # defining __eq__ above would otherwise make the class unhashable
-
-    def __reduce__(self):
-        return (UnitTable, (self._rows,))
-
     def canonical_plain(self) -> list[dict]:
         """What to_plain gives for the tuple of Units."""
         from dsr.core.canonical import to_plain
@@ -204,24 +218,25 @@ def _table(rows: tuple[tuple, ...], keys: tuple[str, ...] | None = None) -> Unit
     return table
 
 
-class FieldView(Sequence):
-    """One field of a UnitTable's units, read from its rows when asked for."""
+class Mapped(Sequence):
+    """A function of each item of a sequence, computed when asked for (no list is made): one field of every unit,
+    read from a UnitTable's rows (itemgetter) or from Unit objects (attrgetter)."""
 
-    __slots__ = ("_get", "_rows")
+    __slots__ = ("_get", "_items")
 
-    def __init__(self, rows: tuple[tuple, ...], index: int):
-        self._rows, self._get = rows, itemgetter(index)
+    def __init__(self, items: Sequence, get: Callable):
+        self._items, self._get = items, get
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._items)
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return list(map(self._get, self._rows[index]))
-        return self._get(self._rows[index])
+            return list(map(self._get, self._items[index]))
+        return self._get(self._items[index])
 
     def __iter__(self):
-        return map(self._get, self._rows)
+        return map(self._get, self._items)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from dsr.core.model import DrawInputs, HistoryEntry, Inspector, TupleView, Unit, UnitName, UnitTable
+from dsr.core.model import DrawInputs, HistoryEntry, Inspector, RowView, Unit, UnitName, UnitTable
 from dsr.core.rules import Rules, team_pool
 from dsr.core import tickets
 from dsr.core.tickets import LABEL_INSPECTOR, _pads
@@ -194,7 +194,7 @@ def _attempt(index: int, ticket: str, list_: str, position: int, cert_no: str, o
     return a  # type: ignore[return-value]
 
 
-class TeamAssignments(TupleView, Sequence[TeamAssignment]):
+class TeamAssignments(RowView, Sequence[TeamAssignment]):
     """The teams, in batch order, kept as rows and made into TeamAssignment (and Attempt) objects when asked for.
 
     Reads like the tuple of TeamAssignment it stands for: len, indexing (a slice gives a tuple), iteration,
@@ -209,31 +209,10 @@ class TeamAssignments(TupleView, Sequence[TeamAssignment]):
         #  attempts flat: index, 32-byte ticket, list, position, cert_no, outcome, index, ...)
         self._rows = rows
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return tuple(map(_team, self._rows[index]))
         return _team(self._rows[index])
-
-    def __iter__(self):
-        return map(_team, self._rows)
-
-    def __reversed__(self):
-        return map(_team, reversed(self._rows))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, TeamAssignments):
-            return self._rows == other._rows
-        if isinstance(other, tuple):  # equal to the tuple of teams it stands for, as a tuple would be
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
-
-    __hash__ = TupleView.__hash__  # defining __eq__ above would otherwise make the class unhashable
-
-    def __reduce__(self):
-        return (TeamAssignments, (self._rows,))
 
     def canonical_plain(self) -> list[dict]:
         """The canonical plain form: what to_plain gives for the tuple of TeamAssignment (keys in canonical order)."""
@@ -251,6 +230,9 @@ def _team(row: tuple) -> TeamAssignment:
                  eligible_count=eligible_count, removed=removed,
                  attempts=tuple(_attempt(j, t.hex(), kind, pos, cert, outcome)
                                 for j, t, kind, pos, cert, outcome in _sixes(attempts)))
+
+
+TeamAssignments._make = staticmethod(_team)
 
 
 def _sixes(flat: tuple) -> Iterator[tuple]:

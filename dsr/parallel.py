@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from dsr.core.tickets import ticket_hex_list, ticket_list
+from dsr.core.tickets import split_tickets, ticket_hex_list, ticket_list
 
 MIN_KEYS = 50_000  # below this, starting a process costs more than it saves
 TICKET = 32
@@ -40,11 +40,6 @@ def _packed_inherited(start: int, end: int) -> bytes:
     """_packed over keys[start:end] of the job this forked worker inherited (no keys are sent)."""
     seed, label, keys = _JOB  # type: ignore[misc]
     return _packed(seed, label, keys[start:end])
-
-
-def _unpack(buf: bytes) -> list[bytes]:
-    n = len(buf)
-    return list(map(buf.__getitem__, map(slice, range(0, n, TICKET), range(TICKET, n + TICKET, TICKET))))
 
 
 def default_workers() -> int:
@@ -283,7 +278,7 @@ class ParallelTickets:
                     futures = [pool.submit(_packed, seed, label, keys[a:b]) for a, b in bounds]
                 out = ticket_list(seed, label, keys[:step])
                 for f in futures:
-                    out.extend(_unpack(f.result()))
+                    out.extend(split_tickets(f.result()))
         finally:
             _JOB = None
         return out

@@ -130,6 +130,16 @@ def test_stop_kernel_ends_the_kernel_at_once(nursery, tmp_path: Path):
     assert not Path(km.connection_file).exists()
 
 
+def _probe_in(folder: Path, code: str, source) -> dict:
+    """Run a probe in a kernel started from `source` (a nursery or an early kernel); stop both, return the reply."""
+    km = nbrun.start_kernel(folder, source)
+    try:
+        return _run(km, code)
+    finally:
+        nbrun.stop_kernel(km)
+        source.close()
+
+
 def _primed_probe(tmp_path: Path, c, then: str) -> tuple[Path, str]:
     """A kernel folder holding copies of the ceremony's workbooks, and code that reads them in the kernel, prints
     whether that reading is the primed one and equals a fresh one (and how many readings are kept), appends a
@@ -159,13 +169,8 @@ def test_a_primed_nursery_s_kernels_reuse_its_reading_of_the_same_bytes(tmp_path
 again = read_inputs(books, d, day)
 print(primed.recall(books, d, day) is None, again.sources[0].sha256 != got.sources[0].sha256)
 """)
-    km = nbrun.start_kernel(folder, n)
-    try:
-        got = _run(km, code)
-        assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True", "True"], got
-    finally:
-        nbrun.stop_kernel(km)
-        n.close()
+    got = _probe_in(folder, code, n)
+    assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True", "True"], got
 
 
 @pytest.mark.slow
@@ -350,13 +355,8 @@ print(primed.recall(books, d, day) is None)
 import gc
 print(gc.get_freeze_count() > 0)  # what was loaded and read before the kernel was asked for: not walked again
 """)
-    km = nbrun.start_kernel(folder, early)
-    try:
-        got = _run(km, code)
-        assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True", "True"], got
-    finally:
-        nbrun.stop_kernel(km)
-        early.close()
+    got = _probe_in(folder, code, early)
+    assert got["status"] == "ok" and got["out"].split() == ["True", "True", "1", "True", "True"], got
 
 
 def test_the_record_kernel_client_is_ready_without_waiting_for_a_silent_iopub(tmp_path: Path):
